@@ -1,0 +1,173 @@
+package isg.srtp;
+
+import java.security.InvalidKeyException;
+import java.util.Arrays;
+
+/**
+ * What a sending and a receiving context share: the policy, the master keys (each with its
+ * derived transform and packet counters) and the per-SSRC streams.
+ *
+ * <p>Confined to one thread (the relay's event loop for that session); {@link #close()} may be
+ * called from any thread and makes every later call return {@link SrtpStatus#CLOSED}.
+ * Master keys are not retained: their session keys are derived when added and the master key
+ * bytes are never copied into the context.
+ */
+public abstract class SrtpContext implements AutoCloseable {
+
+    /** One master key in use: its MKI, transform and the packets processed under it. */
+    static final class KeySlot {
+        final byte[] mki;
+        final SrtpTransform transform;
+        long srtpPackets;
+        long srtcpPackets;
+
+        KeySlot(byte[] mki, SrtpTransform transform) {
+            this.mki = mki;
+            this.transform = transform;
+        }
+
+        boolean mkiAt(byte[] b, int off) {
+            for (int i = 0; i < mki.length; i++) {
+                if (b[off + i] != mki[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    final SrtpPolicy policy;
+    final SrtpSuite suite;
+    final int mkiLength;
+    final StreamTable streams;
+    KeySlot[] slots = new KeySlot[0];
+    volatile boolean closed;
+
+    SrtpContext(SrtpPolicy policy, MasterKey... keys) throws InvalidKeyException {
+        this.policy = policy;
+        this.suite = policy.suite();
+        this.mkiLength = policy.mkiLength();
+        this.streams = new StreamTable(policy.maxStreams());
+        if (keys.length == 0) {
+            throw new InvalidKeyException("a context needs at least one master key");
+        }
+        for (MasterKey k : keys) {
+            addKey(k);
+        }
+    }
+
+    public SrtpPolicy policy() {
+        return policy;
+    }
+
+    /**
+     * Adds a master key: derives its session keys now (setup cost, not per packet).
+     *
+     * @throws InvalidKeyException if its lengths do not fit the suite, its MKI length is not the
+     *     policy's, or its MKI is already in use
+     */
+    public void addKey(MasterKey key) throws InvalidKeyException {
+        checkOpen();
+        byte[] mki = key.mki();
+        if (mki.length != mkiLength) {
+            throw new InvalidKeyException("master key has a " + mki.length + "-byte MKI; this context uses "
+                    + mkiLength + "-byte MKIs");
+        }
+        if (mkiLength == 0 && slots.length > 0) {
+            throw new InvalidKeyException("without MKI a context holds one master key; configure an MKI length to rekey");
+        }
+        for (KeySlot s : slots) {
+            if (Arrays.equals(s.mki, mki)) {
+                throw new InvalidKeyException("MKI " + isg.srtp.crypto.Bytes.toHex(mki) + " is already in use");
+            }
+        }
+        SrtpTransform t = SrtpTransform.derive(policy.backend(), suite, key);
+        KeySlot[] next = Arrays.copyOf(slots, slots.length + 1);
+        next[slots.length] = new KeySlot(mki, t);
+        slots = next;
+    }
+
+    /** Removes and wipes the master key with this MKI; returns whether there was one. */
+    public boolean removeKey(byte[] mki) {
+        for (int i = 0; i < slots.length; i++) {
+            if (Arrays.equals(slots[i].mki, mki)) {
+                KeySlot gone = slots[i];
+                KeySlot[] next = new KeySlot[slots.length - 1];
+                System.arraycopy(slots, 0, next, 0, i);
+                System.arraycopy(slots, i + 1, next, i, slots.length - i - 1);
+                slots = next;
+                keyRemoved(gone);
+                gone.transform.close();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void keyRemoved(KeySlot slot) {
+    }
+
+    /** The slot whose MKI is at {@code b[off..]}, or the only slot when there is no MKI. */
+    final KeySlot slotAt(byte[] b, int off) {
+        KeySlot[] s = slots;
+        if (mkiLength == 0) {
+            return s.length > 0 ? s[0] : null;
+        }
+        for (KeySlot slot : s) {
+            if (slot.mkiAt(b, off)) {
+                return slot;
+            }
+        }
+        return null;
+    }
+
+    /** Packets processed under the key with this MKI: {SRTP, SRTCP}; for status and tests. */
+    public long[] packetCounts(byte[] mki) {
+        for (KeySlot s : slots) {
+            if (Arrays.equals(s.mki, mki)) {
+                return new long[] {s.srtpPackets, s.srtcpPackets};
+            }
+        }
+        throw new IllegalArgumentException("no key with that MKI");
+    }
+
+    /** The ROC of a stream, or -1 if the SSRC is unknown here. */
+    public long roc(int ssrc) {
+        SrtpStream s = streams.get(ssrc);
+        return s == null ? -1 : s.roc();
+    }
+
+    final SrtpStream newStream(int ssrc) {
+        SrtpStream s = new SrtpStream(ssrc, policy.replayWindow());
+        streams.put(s);
+        return s;
+    }
+
+    final void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("SRTP context is closed");
+        }
+    }
+
+    public boolean closed() {
+        return closed;
+    }
+
+    /** Wipes every session key and forgets every stream; later packets get {@code CLOSED}. */
+    @Override
+    public void close() {
+        closed = true;
+        KeySlot[] s = slots;
+        slots = new KeySlot[0];
+        for (KeySlot slot : s) {
+            slot.transform.close();
+        }
+        streams.clear();
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + suite + ", keys=" + slots.length + ", streams=" + streams.size()
+                + (closed ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,115 @@
+package isg.srtp;
+
+import java.security.InvalidKeyException;
+
+/**
+ * Verifies and decrypts incoming SRTP and SRTCP. For each packet: bounds → key by MKI → replay
+ * check → authenticate, then decrypt → commit. Replay is checked before authentication so that
+ * floods of old packets cost no crypto, and recorded only after authentication so that a forged
+ * packet moves nothing (a new stream is only created by an authentic packet).
+ */
+public final class SrtpReceiver extends SrtpContext {
+
+    public SrtpReceiver(SrtpPolicy policy, MasterKey... keys) throws InvalidKeyException {
+        super(policy, keys);
+    }
+
+    /** Unprotects the SRTP packet in {@code p}; on {@code OK} it holds the RTP packet. */
+    public SrtpStatus unprotectRtp(PacketBuffer p) {
+        if (closed) {
+            return SrtpStatus.CLOSED;
+        }
+        byte[] b = p.array();
+        int off = p.offset();
+        int len = p.length();
+        int h = RtpHeaders.rtpHeaderLength(b, off, len);
+        if (h < 0 || len - h < suite.srtpOverhead(mkiLength)) {
+            return SrtpStatus.MALFORMED;
+        }
+        KeySlot slot = slotAt(b, suite.srtpMkiOffset(off + len, mkiLength));
+        if (slot == null) {
+            return SrtpStatus.UNKNOWN_KEY;
+        }
+        if (slot.srtpPackets >= policy.maxSrtpPackets()) {
+            return SrtpStatus.KEY_EXPIRED;
+        }
+        int ssrc = RtpHeaders.ssrc(b, off);
+        SrtpStream stream = streams.get(ssrc);
+        long index;
+        if (stream == null) {
+            if (streams.full()) {
+                return SrtpStatus.STREAM_LIMIT;
+            }
+            index = SrtpStream.estimateIndex(-1, RtpHeaders.sequence(b, off));
+        } else {
+            index = SrtpStream.estimateIndex(stream.rtp.top(), RtpHeaders.sequence(b, off));
+            if (index < 0) {
+                return SrtpStatus.TOO_OLD;
+            }
+            int r = stream.rtp.check(index);
+            if (r != ReplayWindow.OK) {
+                return r == ReplayWindow.REPLAY ? SrtpStatus.REPLAY : SrtpStatus.TOO_OLD;
+            }
+        }
+        int n = slot.transform.unprotectRtp(b, off, len, h, ssrc, index, mkiLength);
+        if (n < 0) {
+            return SrtpStatus.AUTH_FAIL;
+        }
+        if (!RtpHeaders.paddingValid(b, off, n, h)) {
+            return SrtpStatus.MALFORMED;
+        }
+        if (stream == null) {
+            stream = newStream(ssrc);
+        }
+        stream.rtp.commit(index);
+        slot.srtpPackets++;
+        p.length(n);
+        return SrtpStatus.OK;
+    }
+
+    /** Unprotects the SRTCP packet in {@code p}; on {@code OK} it holds the RTCP packet. */
+    public SrtpStatus unprotectRtcp(PacketBuffer p) {
+        if (closed) {
+            return SrtpStatus.CLOSED;
+        }
+        byte[] b = p.array();
+        int off = p.offset();
+        int len = p.length();
+        if (!RtpHeaders.rtcpValid(b, off, len)
+                || len - SrtpTransform.RTCP_HEADER_LENGTH < suite.srtcpOverhead(mkiLength)) {
+            return SrtpStatus.MALFORMED;
+        }
+        int indexAt = suite.srtcpIndexOffset(off + len, mkiLength);
+        KeySlot slot = slotAt(b, indexAt + SrtpTransform.SRTCP_INDEX_LENGTH);
+        if (slot == null) {
+            return SrtpStatus.UNKNOWN_KEY;
+        }
+        if (slot.srtcpPackets >= policy.maxSrtcpPackets()) {
+            return SrtpStatus.KEY_EXPIRED;
+        }
+        long index = isg.srtp.crypto.Bytes.getInt(b, indexAt) & 0x7FFFFFFFL;
+        int ssrc = RtpHeaders.rtcpSsrc(b, off);
+        SrtpStream stream = streams.get(ssrc);
+        if (stream == null) {
+            if (streams.full()) {
+                return SrtpStatus.STREAM_LIMIT;
+            }
+        } else {
+            int r = stream.rtcp.check(index);
+            if (r != ReplayWindow.OK) {
+                return r == ReplayWindow.REPLAY ? SrtpStatus.REPLAY : SrtpStatus.TOO_OLD;
+            }
+        }
+        int n = slot.transform.unprotectRtcp(b, off, len, ssrc, mkiLength);
+        if (n < 0) {
+            return SrtpStatus.AUTH_FAIL;
+        }
+        if (stream == null) {
+            stream = newStream(ssrc);
+        }
+        stream.rtcp.commit(index);
+        slot.srtcpPackets++;
+        p.length(n);
+        return SrtpStatus.OK;
+    }
+}

@@ -1,0 +1,142 @@
+package isg.srtp;
+
+import java.security.InvalidKeyException;
+import java.util.Arrays;
+
+/**
+ * Protects outgoing RTP and RTCP (RFC 3711 §3.3, §3.4). The packet index of each RTP packet is
+ * estimated from its sequence number like a receiver does, so a re-protecting gateway can pass on
+ * reordered packets; an index already sent is refused ({@link SrtpStatus#REPLAY}) because reusing
+ * it would reuse keystream.
+ */
+public final class SrtpSender extends SrtpContext {
+
+    private KeySlot active;
+
+    public SrtpSender(SrtpPolicy policy, MasterKey... keys) throws InvalidKeyException {
+        super(policy, keys);
+        active = slots[0];
+    }
+
+    /** Switches protection to the key with this MKI (added before with {@link #addKey}). */
+    public void useKey(byte[] mki) {
+        for (KeySlot s : slots) {
+            if (Arrays.equals(s.mki, mki)) {
+                active = s;
+                return;
+            }
+        }
+        throw new IllegalArgumentException("no master key with that MKI in this context");
+    }
+
+    @Override
+    void keyRemoved(KeySlot slot) {
+        if (slot == active) {
+            active = slots.length > 0 ? slots[0] : null;
+        }
+    }
+
+    /** Protects the RTP packet in {@code p}; on {@code OK} it holds the SRTP packet. */
+    public SrtpStatus protectRtp(PacketBuffer p) {
+        if (closed) {
+            return SrtpStatus.CLOSED;
+        }
+        byte[] b = p.array();
+        int off = p.offset();
+        int len = p.length();
+        int h = RtpHeaders.rtpHeaderLength(b, off, len);
+        if (h < 0 || !RtpHeaders.paddingValid(b, off, len, h)) {
+            return SrtpStatus.MALFORMED;
+        }
+        KeySlot slot = active;
+        if (slot == null) {
+            return SrtpStatus.UNKNOWN_KEY;
+        }
+        if (slot.srtpPackets >= policy.maxSrtpPackets()) {
+            return SrtpStatus.KEY_EXPIRED;
+        }
+        if (len + suite.srtpOverhead(mkiLength) > p.capacity()) {
+            return SrtpStatus.BUFFER_TOO_SMALL;
+        }
+        int ssrc = RtpHeaders.ssrc(b, off);
+        SrtpStream stream = streams.get(ssrc);
+        long index;
+        if (stream == null) {
+            if (streams.full()) {
+                return SrtpStatus.STREAM_LIMIT;
+            }
+            index = SrtpStream.estimateIndex(-1, RtpHeaders.sequence(b, off));
+        } else {
+            index = SrtpStream.estimateIndex(stream.rtp.top(), RtpHeaders.sequence(b, off));
+            if (index < 0) {
+                return SrtpStatus.TOO_OLD;
+            }
+            int r = stream.rtp.check(index);
+            if (r != ReplayWindow.OK) {
+                return r == ReplayWindow.REPLAY ? SrtpStatus.REPLAY : SrtpStatus.TOO_OLD;
+            }
+        }
+        int n = slot.transform.protectRtp(b, off, len, h, ssrc, index, slot.mki);
+        if (stream == null) {
+            stream = newStream(ssrc);
+        }
+        stream.rtp.commit(index);
+        slot.srtpPackets++;
+        p.length(n);
+        return SrtpStatus.OK;
+    }
+
+    /** Protects the RTCP compound packet in {@code p} with the stream's next SRTCP index. */
+    public SrtpStatus protectRtcp(PacketBuffer p) {
+        if (closed) {
+            return SrtpStatus.CLOSED;
+        }
+        byte[] b = p.array();
+        int off = p.offset();
+        int len = p.length();
+        if (!RtpHeaders.rtcpValid(b, off, len)) {
+            return SrtpStatus.MALFORMED;
+        }
+        KeySlot slot = active;
+        if (slot == null) {
+            return SrtpStatus.UNKNOWN_KEY;
+        }
+        if (slot.srtcpPackets >= policy.maxSrtcpPackets()) {
+            return SrtpStatus.KEY_EXPIRED;
+        }
+        if (len + suite.srtcpOverhead(mkiLength) > p.capacity()) {
+            return SrtpStatus.BUFFER_TOO_SMALL;
+        }
+        int ssrc = RtpHeaders.rtcpSsrc(b, off);
+        SrtpStream stream = streams.get(ssrc);
+        if (stream == null && streams.full()) {
+            return SrtpStatus.STREAM_LIMIT;
+        }
+        int index = stream == null ? 0 : stream.nextSrtcpIndex;
+        if (index < 0) {
+            // the 31-bit SRTCP index is exhausted (RFC 3711 §9.2)
+            return SrtpStatus.KEY_EXPIRED;
+        }
+        int n = slot.transform.protectRtcp(b, off, len, ssrc, index, policy.srtcpEncryption(), slot.mki);
+        if (stream == null) {
+            stream = newStream(ssrc);
+        }
+        stream.nextSrtcpIndex = index + 1;
+        slot.srtcpPackets++;
+        p.length(n);
+        return SrtpStatus.OK;
+    }
+
+    /** Sets the SRTCP index the next packet of {@code ssrc} will carry (resumption, tests). */
+    public void setNextSrtcpIndex(int ssrc, int index) {
+        checkOpen();
+        if (index < 0) {
+            throw new IllegalArgumentException("SRTCP index is 31 bits");
+        }
+        SrtpStream s = streams.get(ssrc);
+        if (s == null) {
+            s = newStream(ssrc);
+        }
+        s.nextSrtcpIndex = index;
+    }
+}
