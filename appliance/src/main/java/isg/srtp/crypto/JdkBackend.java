@@ -191,7 +191,7 @@ public final class JdkBackend implements CryptoBackend {
             java.util.Arrays.fill(ecb.counters, 0, 16, (byte) 0); // H = E_K(0^128)
             ecb.encryptCounters(16);
             System.arraycopy(ecb.keystream, 0, h, 0, 16);
-            ghash = new Ghash(h, 0);
+            ghash = Ghash.create(h);
             Bytes.wipe(h);
             java.util.Arrays.fill(ecb.keystream, 0, 16, (byte) 0);
         }
