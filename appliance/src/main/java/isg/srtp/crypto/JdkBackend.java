@@ -28,6 +28,12 @@ public final class JdkBackend implements CryptoBackend {
         return "jdk";
     }
 
+    /** Which GHASH serves GCM here, and if it is the slow one, why; for start-up status. */
+    public static String ghashImplementation() {
+        return IntrinsicGhash.AVAILABLE ? "JVM carry-less-multiply intrinsic"
+                : "pure-Java tables (" + IntrinsicGhash.UNAVAILABLE_REASON + ")";
+    }
+
     @Override
     public AesCtr aesCtr(byte[] key) {
         return new Ctr(new Ecb(key));

@@ -1,0 +1,88 @@
+package isg;
+
+import isg.bench.BenchCommand;
+import isg.srtp.KnownAnswers;
+import isg.srtp.crypto.CryptoBackend;
+import isg.srtp.crypto.FipsBackend;
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * The {@code isg} command. Every command that touches packets runs the engine's known-answer
+ * self-test first; a failure stops the box (exit 70) before anything is forwarded.
+ */
+public final class Main {
+
+    static final int EXIT_USAGE = 64;
+    static final int EXIT_SELFTEST = 70;
+
+    private static final String USAGE = String.join("\n",
+            "usage: isg <command> [options]",
+            "",
+            "commands:",
+            "  selftest            run the SRTP known-answer self-test on both crypto backends",
+            "  bench [--quick] [--no-libsrtp]",
+            "                      self-test, then packets/s of the engine (jdk and fips backends) and of",
+            "                      libsrtp on this machine, as BENCH / BENCH-ALLOC / BENCH-RATIO lines",
+            "  help                this text");
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        String command = args.length == 0 ? "help" : args[0];
+        List<String> options = List.of(args).subList(Math.min(1, args.length), args.length);
+        try {
+            switch (command) {
+                case "selftest":
+                    return selfTest(out, err) ? 0 : EXIT_SELFTEST;
+                case "bench":
+                    for (String o : options) {
+                        if (!o.equals("--quick") && !o.equals("--no-libsrtp")) {
+                            err.println("isg bench: unknown option '" + o + "'\n" + USAGE);
+                            return EXIT_USAGE;
+                        }
+                    }
+                    if (!selfTest(out, err)) {
+                        return EXIT_SELFTEST;
+                    }
+                    return new BenchCommand(out, options.contains("--quick"), !options.contains("--no-libsrtp")).run();
+                case "help":
+                case "--help":
+                case "-h":
+                    out.println(USAGE);
+                    return 0;
+                default:
+                    err.println("isg: unknown command '" + command + "'\n" + USAGE);
+                    return EXIT_USAGE;
+            }
+        } catch (java.io.IOException e) {
+            err.println("isg " + command + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** The start-up self-test: every RFC vector on every backend, before any packet. */
+    static boolean selfTest(PrintStream out, PrintStream err) {
+        for (String name : new String[] {"jdk", "fips"}) {
+            try {
+                CryptoBackend backend = CryptoBackend.named(name);
+                List<String> ran = KnownAnswers.runAll(backend);
+                out.println("self-test " + name + ": passed " + String.join(", ", ran)
+                        + (name.equals("fips") && FipsBackend.approvedOnly() ? " (approved-only mode)" : ""));
+            } catch (RuntimeException | Error e) {
+                // a wrong answer, a refused key or an unapproved operation in FIPS mode alike
+                err.println("self-test " + name + " FAILED: " + e.getMessage());
+                err.println("ISG stops here: a crypto backend that fails its known-answer test must not forward traffic.");
+                return false;
+            }
+        }
+        String ghash = isg.srtp.crypto.JdkBackend.ghashImplementation();
+        out.println("jdk backend GHASH: " + ghash);
+        return true;
+    }
+}

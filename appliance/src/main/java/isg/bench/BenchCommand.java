@@ -1,0 +1,79 @@
+package isg.bench;
+
+import isg.srtp.SrtpSuite;
+import isg.srtp.crypto.CryptoBackend;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code isg bench}: the engine on both backends and libsrtp on the same machine in the same
+ * run, printed as {@code BENCH <op> <suite> <bytes> <impl> <packets_per_s>} lines, then
+ * {@code BENCH-ALLOC} (bytes allocated per packet) and {@code BENCH-RATIO reprotect} lines.
+ */
+public final class BenchCommand {
+
+    private final PrintStream out;
+    private final double warmupSeconds;
+    private final double seconds;
+    private final boolean libsrtp;
+
+    public BenchCommand(PrintStream out, boolean quick, boolean libsrtp) {
+        this.out = out;
+        this.warmupSeconds = quick ? 0.3 : 2.0;
+        this.seconds = quick ? 0.5 : 3.0;
+        this.libsrtp = libsrtp;
+    }
+
+    /** @return the process exit status */
+    public int run() throws IOException {
+        Map<String, Double> pps = new HashMap<>();
+        List<EngineBench.Result> results = new ArrayList<>();
+        for (String backend : new String[] {"jdk", "fips"}) {
+            CryptoBackend b = CryptoBackend.named(backend);
+            for (SrtpSuite suite : EngineBench.SUITES) {
+                for (int size : EngineBench.SIZES) {
+                    EngineBench bench = new EngineBench(b, suite, size);
+                    for (String op : EngineBench.OPS) {
+                        EngineBench.Result r = bench.measure(op, warmupSeconds, seconds);
+                        results.add(r);
+                        out.println(r.line());
+                        pps.put(key(op, suite.name(), size, backend), r.packetsPerSecond());
+                    }
+                }
+            }
+        }
+        if (libsrtp) {
+            for (String line : LibsrtpHarness.run(List.of("bench", Double.toString(seconds)), List.of(), 600)) {
+                out.println(line);
+                String[] f = line.split(" ");
+                if (f.length == 6 && f[0].equals("BENCH")) {
+                    pps.put(key(f[1], f[2], Integer.parseInt(f[3]), f[4]), Double.parseDouble(f[5]));
+                }
+            }
+        }
+        for (EngineBench.Result r : results) {
+            out.printf("BENCH-ALLOC %s %s %d %s %.2f%n", r.op(), r.suite(), r.bytes(), r.impl(),
+                    r.bytesAllocatedPerPacket());
+        }
+        if (libsrtp) {
+            for (SrtpSuite suite : EngineBench.SUITES) {
+                for (int size : EngineBench.SIZES) {
+                    Double jdk = pps.get(key("reprotect", suite.name(), size, "jdk"));
+                    Double ref = pps.get(key("reprotect", suite.name(), size, "libsrtp"));
+                    if (jdk != null && ref != null && ref > 0) {
+                        out.printf("BENCH-RATIO reprotect %s %d %.2f%n", suite, size, jdk / ref);
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static String key(String op, String suite, int size, String impl) {
+        return op + " " + suite + " " + size + " " + impl;
+    }
+}
