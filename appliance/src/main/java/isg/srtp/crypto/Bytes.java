@@ -10,6 +10,9 @@ public final class Bytes {
 
     private static final VarHandle LONG_BE =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    /** Native order for XOR, where byte order does not matter: no byte swaps. */
+    private static final VarHandle LONG_NATIVE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private static final VarHandle INT_BE =
             MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
@@ -38,9 +41,22 @@ public final class Bytes {
 
     /** {@code data[off, off+len) ^= src[srcOff, srcOff+len)}. */
     public static void xor(byte[] src, int srcOff, byte[] data, int off, int len) {
+        VarHandle v = LONG_NATIVE;
         int i = 0;
+        for (; i + 32 <= len; i += 32) {
+            int d = off + i;
+            int s = srcOff + i;
+            long a = (long) v.get(data, d) ^ (long) v.get(src, s);
+            long b = (long) v.get(data, d + 8) ^ (long) v.get(src, s + 8);
+            long c = (long) v.get(data, d + 16) ^ (long) v.get(src, s + 16);
+            long e = (long) v.get(data, d + 24) ^ (long) v.get(src, s + 24);
+            v.set(data, d, a);
+            v.set(data, d + 8, b);
+            v.set(data, d + 16, c);
+            v.set(data, d + 24, e);
+        }
         for (; i + 8 <= len; i += 8) {
-            putLong(data, off + i, getLong(data, off + i) ^ getLong(src, srcOff + i));
+            v.set(data, off + i, (long) v.get(data, off + i) ^ (long) v.get(src, srcOff + i));
         }
         for (; i < len; i++) {
             data[off + i] ^= src[srcOff + i];
