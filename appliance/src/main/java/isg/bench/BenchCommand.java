@@ -22,9 +22,14 @@ public final class BenchCommand {
     private final boolean libsrtp;
 
     public BenchCommand(PrintStream out, boolean quick, boolean libsrtp) {
+        this(out, quick ? 0.3 : 2.0, quick ? 0.5 : 3.0, libsrtp);
+    }
+
+    /** With explicit durations; CI's smoke run uses tiny ones so the benchmark cannot rot. */
+    public BenchCommand(PrintStream out, double warmupSeconds, double seconds, boolean libsrtp) {
         this.out = out;
-        this.warmupSeconds = quick ? 0.3 : 2.0;
-        this.seconds = quick ? 0.5 : 3.0;
+        this.warmupSeconds = warmupSeconds;
+        this.seconds = seconds;
         this.libsrtp = libsrtp;
     }
 

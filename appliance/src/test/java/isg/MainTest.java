@@ -1,0 +1,102 @@
+package isg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import isg.srtp.crypto.AesCtr;
+import isg.srtp.crypto.AesGcm;
+import isg.srtp.crypto.CryptoBackend;
+import isg.srtp.crypto.HmacSha1;
+import isg.srtp.crypto.JdkBackend;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void selftestPassesOnBothBackendsAndSaysWhichGhash() {
+        assertEquals(0, run("selftest"));
+        assertTrue(out().contains("self-test jdk: passed"), out());
+        assertTrue(out().contains("self-test fips: passed"), out());
+        assertTrue(out().contains("RFC 7714 16.1"), out());
+        assertTrue(out().contains("jdk backend GHASH: "), out());
+    }
+
+    @Test
+    void helpAndBadUsage() {
+        assertEquals(0, run("help"));
+        assertTrue(out().contains("usage: isg"));
+        assertEquals(Main.EXIT_USAGE, run("frobnicate"));
+        assertTrue(err().contains("unknown command 'frobnicate'"), err());
+        assertEquals(Main.EXIT_USAGE, run("bench", "--fast"));
+        assertTrue(err().contains("unknown option '--fast'"), err());
+    }
+
+    /** A backend whose HMAC is off by one bit: the box must refuse to start, saying why. */
+    @Test
+    void aBackendThatFailsItsVectorsStopsTheBox() {
+        CryptoBackend broken = new CryptoBackend() {
+            @Override
+            public String name() {
+                return "broken";
+            }
+
+            @Override
+            public AesCtr aesCtr(byte[] key) {
+                return JdkBackend.INSTANCE.aesCtr(key);
+            }
+
+            @Override
+            public HmacSha1 hmacSha1(byte[] key) {
+                HmacSha1 real = JdkBackend.INSTANCE.hmacSha1(key);
+                return new HmacSha1() {
+                    @Override
+                    public void update(byte[] data, int off, int len) {
+                        real.update(data, off, len);
+                    }
+
+                    @Override
+                    public void doFinal(byte[] o, int off) {
+                        real.doFinal(o, off);
+                        o[off + 19] ^= 1;
+                    }
+
+                    @Override
+                    public void close() {
+                        real.close();
+                    }
+                };
+            }
+
+            @Override
+            public AesGcm aesGcm(byte[] key) {
+                return JdkBackend.INSTANCE.aesGcm(key);
+            }
+        };
+        boolean ok = Main.selfTest(List.of("broken"), n -> broken, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertFalse(ok);
+        assertTrue(err().contains("self-test broken FAILED: RFC 2202"), err());
+        assertTrue(err().contains("must not forward traffic"), err());
+    }
+}
