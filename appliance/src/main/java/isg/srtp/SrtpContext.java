@@ -7,8 +7,9 @@ import java.util.Arrays;
  * What a sending and a receiving context share: the policy, the master keys (each with its
  * derived transform and packet counters) and the per-SSRC streams.
  *
- * <p>Confined to one thread (the relay's event loop for that session); {@link #close()} may be
- * called from any thread and makes every later call return {@link SrtpStatus#CLOSED}.
+ * <p>Packets of one context are processed by one thread at a time (the relay's event loop for
+ * that session). Keys may be added or removed from another thread; {@link #close()} may be called
+ * from any thread (tamper) and makes every later call return {@link SrtpStatus#CLOSED}.
  * Master keys are not retained: their session keys are derived when added and the master key
  * bytes are never copied into the context.
  */
@@ -40,8 +41,16 @@ public abstract class SrtpContext implements AutoCloseable {
     final SrtpSuite suite;
     final int mkiLength;
     final StreamTable streams;
-    KeySlot[] slots = new KeySlot[0];
+    /** Replaced whole (copy on write) so a key added from a control thread is seen safely. */
+    volatile KeySlot[] slots = new KeySlot[0];
     volatile boolean closed;
+    /**
+     * Packets being processed right now. Entering counts up before looking at {@code closed} and
+     * {@code slots}; {@link #close()} and {@link #removeKey} wait for it to reach zero before they
+     * wipe a transform, so a packet never runs on half-wiped keys (which, with a zeroed key,
+     * could put something close to plaintext on the wire).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     SrtpContext(SrtpPolicy policy, MasterKey... keys) throws InvalidKeyException {
         this.policy = policy;
@@ -66,7 +75,7 @@ public abstract class SrtpContext implements AutoCloseable {
      * @throws InvalidKeyException if its lengths do not fit the suite, its MKI length is not the
      *     policy's, or its MKI is already in use
      */
-    public void addKey(MasterKey key) throws InvalidKeyException {
+    public synchronized void addKey(MasterKey key) throws InvalidKeyException {
         checkOpen();
         byte[] mki = key.mki();
         if (mki.length != mkiLength) {
@@ -88,20 +97,43 @@ public abstract class SrtpContext implements AutoCloseable {
     }
 
     /** Removes and wipes the master key with this MKI; returns whether there was one. */
-    public boolean removeKey(byte[] mki) {
-        for (int i = 0; i < slots.length; i++) {
-            if (Arrays.equals(slots[i].mki, mki)) {
-                KeySlot gone = slots[i];
-                KeySlot[] next = new KeySlot[slots.length - 1];
-                System.arraycopy(slots, 0, next, 0, i);
-                System.arraycopy(slots, i + 1, next, i, slots.length - i - 1);
+    public synchronized boolean removeKey(byte[] mki) {
+        KeySlot[] current = slots;
+        for (int i = 0; i < current.length; i++) {
+            if (Arrays.equals(current[i].mki, mki)) {
+                KeySlot gone = current[i];
+                KeySlot[] next = new KeySlot[current.length - 1];
+                System.arraycopy(current, 0, next, 0, i);
+                System.arraycopy(current, i + 1, next, i, current.length - i - 1);
                 slots = next;
                 keyRemoved(gone);
+                quiesce();
                 gone.transform.close();
                 return true;
             }
         }
         return false;
+    }
+
+    /** Marks a packet as in progress; false (and nothing marked) when the context is closed. */
+    final boolean enter() {
+        inFlight.incrementAndGet();
+        if (closed) {
+            inFlight.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    final void exit() {
+        inFlight.decrementAndGet();
+    }
+
+    /** Waits for packets already in progress (each takes microseconds) to finish. */
+    private void quiesce() {
+        while (inFlight.get() != 0) {
+            Thread.onSpinWait();
+        }
     }
 
     void keyRemoved(KeySlot slot) {
@@ -155,8 +187,9 @@ public abstract class SrtpContext implements AutoCloseable {
 
     /** Wipes every session key and forgets every stream; later packets get {@code CLOSED}. */
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
+        quiesce();
         KeySlot[] s = slots;
         slots = new KeySlot[0];
         for (KeySlot slot : s) {

@@ -16,9 +16,17 @@ public final class SrtpReceiver extends SrtpContext {
 
     /** Unprotects the SRTP packet in {@code p}; on {@code OK} it holds the RTP packet. */
     public SrtpStatus unprotectRtp(PacketBuffer p) {
-        if (closed) {
+        if (!enter()) {
             return SrtpStatus.CLOSED;
         }
+        try {
+            return unprotectRtpInside(p);
+        } finally {
+            exit();
+        }
+    }
+
+    private SrtpStatus unprotectRtpInside(PacketBuffer p) {
         byte[] b = p.array();
         int off = p.offset();
         int len = p.length();
@@ -69,9 +77,17 @@ public final class SrtpReceiver extends SrtpContext {
 
     /** Unprotects the SRTCP packet in {@code p}; on {@code OK} it holds the RTCP packet. */
     public SrtpStatus unprotectRtcp(PacketBuffer p) {
-        if (closed) {
+        if (!enter()) {
             return SrtpStatus.CLOSED;
         }
+        try {
+            return unprotectRtcpInside(p);
+        } finally {
+            exit();
+        }
+    }
+
+    private SrtpStatus unprotectRtcpInside(PacketBuffer p) {
         byte[] b = p.array();
         int off = p.offset();
         int len = p.length();

@@ -11,7 +11,7 @@ import java.util.Arrays;
  */
 public final class SrtpSender extends SrtpContext {
 
-    private KeySlot active;
+    private volatile KeySlot active;
 
     public SrtpSender(SrtpPolicy policy, MasterKey... keys) throws InvalidKeyException {
         super(policy, keys);
@@ -19,7 +19,7 @@ public final class SrtpSender extends SrtpContext {
     }
 
     /** Switches protection to the key with this MKI (added before with {@link #addKey}). */
-    public void useKey(byte[] mki) {
+    public synchronized void useKey(byte[] mki) {
         for (KeySlot s : slots) {
             if (Arrays.equals(s.mki, mki)) {
                 active = s;
@@ -38,9 +38,17 @@ public final class SrtpSender extends SrtpContext {
 
     /** Protects the RTP packet in {@code p}; on {@code OK} it holds the SRTP packet. */
     public SrtpStatus protectRtp(PacketBuffer p) {
-        if (closed) {
+        if (!enter()) {
             return SrtpStatus.CLOSED;
         }
+        try {
+            return protectRtpInside(p);
+        } finally {
+            exit();
+        }
+    }
+
+    private SrtpStatus protectRtpInside(PacketBuffer p) {
         byte[] b = p.array();
         int off = p.offset();
         int len = p.length();
@@ -88,9 +96,17 @@ public final class SrtpSender extends SrtpContext {
 
     /** Protects the RTCP compound packet in {@code p} with the stream's next SRTCP index. */
     public SrtpStatus protectRtcp(PacketBuffer p) {
-        if (closed) {
+        if (!enter()) {
             return SrtpStatus.CLOSED;
         }
+        try {
+            return protectRtcpInside(p);
+        } finally {
+            exit();
+        }
+    }
+
+    private SrtpStatus protectRtcpInside(PacketBuffer p) {
         byte[] b = p.array();
         int off = p.offset();
         int len = p.length();

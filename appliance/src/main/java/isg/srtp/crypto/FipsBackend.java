@@ -86,7 +86,7 @@ public final class FipsBackend implements CryptoBackend {
 
     static final class Ctr implements AesCtr {
         private final Cipher cipher;
-        private byte[] key;
+        private final byte[] key;
 
         Ctr(Cipher cipher, byte[] key) {
             this.cipher = cipher;
@@ -106,7 +106,6 @@ public final class FipsBackend implements CryptoBackend {
         @Override
         public void close() {
             Bytes.wipe(key);
-            key = null;
         }
     }
 
@@ -145,7 +144,7 @@ public final class FipsBackend implements CryptoBackend {
     static final class Gcm implements AesGcm {
         private final Cipher cipher;
         private final SecureRandom drbg;
-        private byte[] key;
+        private final byte[] key;
         private final byte[] iv = new byte[IV_LENGTH];
         private byte[] aad = new byte[64];
         private int aadLength;
@@ -220,7 +219,6 @@ public final class FipsBackend implements CryptoBackend {
             Bytes.wipe(key);
             Bytes.wipe(aad);
             Bytes.wipe(out);
-            key = null;
         }
     }
 }

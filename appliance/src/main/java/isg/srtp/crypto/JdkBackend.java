@@ -51,7 +51,7 @@ public final class JdkBackend implements CryptoBackend {
 
     /** AES-ECB keyed once, with scratch buffers for counter blocks and keystream. */
     static final class Ecb {
-        private Cipher cipher;
+        private final Cipher cipher;
         byte[] counters = new byte[2048];
         byte[] keystream = new byte[2048];
 
@@ -83,10 +83,12 @@ public final class JdkBackend implements CryptoBackend {
             }
         }
 
+        /**
+         * Nothing here to overwrite: the scratch holds counter blocks and keystream of packets
+         * already sent, not key material, and the cipher's expanded key cannot be reached through
+         * the JCA (it goes unreachable with this object).
+         */
         void close() {
-            Bytes.wipe(counters);
-            Bytes.wipe(keystream);
-            cipher = null;
         }
     }
 
