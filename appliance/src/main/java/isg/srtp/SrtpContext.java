@@ -169,6 +169,39 @@ public abstract class SrtpContext implements AutoCloseable {
         return s == null ? -1 : s.roc();
     }
 
+    /** {@link #rtpIndex} results below zero. */
+    static final long INDEX_TOO_OLD = -1;
+    static final long INDEX_REPLAY = -2;
+    static final long INDEX_STREAM_LIMIT = -3;
+
+    /**
+     * The packet index of RTP sequence number {@code seq} on {@code stream} (null: a stream not
+     * seen yet, which starts at ROC 0), replay-checked but not recorded; or one of the
+     * {@code INDEX_} codes. Senders check too: sending an index twice would reuse keystream.
+     */
+    final long rtpIndex(SrtpStream stream, int seq) {
+        if (stream == null) {
+            return streams.full() ? INDEX_STREAM_LIMIT : SrtpStream.estimateIndex(-1, seq);
+        }
+        long index = SrtpStream.estimateIndex(stream.rtp.top(), seq);
+        if (index < 0) {
+            return INDEX_TOO_OLD;
+        }
+        int r = stream.rtp.check(index);
+        return r == ReplayWindow.OK ? index : r == ReplayWindow.REPLAY ? INDEX_REPLAY : INDEX_TOO_OLD;
+    }
+
+    static SrtpStatus refusal(long indexCode) {
+        return indexCode == INDEX_REPLAY ? SrtpStatus.REPLAY
+                : indexCode == INDEX_STREAM_LIMIT ? SrtpStatus.STREAM_LIMIT : SrtpStatus.TOO_OLD;
+    }
+
+    /** Records a processed RTP packet: its stream (created if new), its index, its key's count. */
+    final void commitRtp(SrtpStream stream, int ssrc, long index, KeySlot slot) {
+        (stream == null ? newStream(ssrc) : stream).rtp.commit(index);
+        slot.srtpPackets++;
+    }
+
     final SrtpStream newStream(int ssrc) {
         SrtpStream s = new SrtpStream(ssrc, policy.replayWindow());
         streams.put(s);

@@ -68,28 +68,12 @@ public final class SrtpSender extends SrtpContext {
         }
         int ssrc = RtpHeaders.ssrc(b, off);
         SrtpStream stream = streams.get(ssrc);
-        long index;
-        if (stream == null) {
-            if (streams.full()) {
-                return SrtpStatus.STREAM_LIMIT;
-            }
-            index = SrtpStream.estimateIndex(-1, RtpHeaders.sequence(b, off));
-        } else {
-            index = SrtpStream.estimateIndex(stream.rtp.top(), RtpHeaders.sequence(b, off));
-            if (index < 0) {
-                return SrtpStatus.TOO_OLD;
-            }
-            int r = stream.rtp.check(index);
-            if (r != ReplayWindow.OK) {
-                return r == ReplayWindow.REPLAY ? SrtpStatus.REPLAY : SrtpStatus.TOO_OLD;
-            }
+        long index = rtpIndex(stream, RtpHeaders.sequence(b, off));
+        if (index < 0) {
+            return refusal(index);
         }
         int n = slot.transform.protectRtp(b, off, len, h, ssrc, index, slot.mki);
-        if (stream == null) {
-            stream = newStream(ssrc);
-        }
-        stream.rtp.commit(index);
-        slot.srtpPackets++;
+        commitRtp(stream, ssrc, index, slot);
         p.length(n);
         return SrtpStatus.OK;
     }

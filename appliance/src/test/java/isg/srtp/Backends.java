@@ -12,4 +12,10 @@ public final class Backends {
     public static Stream<CryptoBackend> all() {
         return Stream.of(CryptoBackend.named("jdk"), CryptoBackend.named("fips"));
     }
+
+    /** Every backend with every suite, as JUnit arguments {backend, suite}. */
+    public static Stream<org.junit.jupiter.params.provider.Arguments> withEverySuite() {
+        return all().flatMap(b -> Stream.of(isg.srtp.SrtpSuite.values())
+                .map(s -> org.junit.jupiter.params.provider.Arguments.of(b, s)));
+    }
 }

@@ -28,16 +28,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CloseWipesKeysTest {
 
-    static List<Object[]> cases() {
-        List<Object[]> out = new ArrayList<>();
-        Backends.all().forEach(b -> {
-            for (SrtpSuite s : SrtpSuite.values()) {
-                out.add(new Object[] {b, s});
-            }
-        });
-        return out;
-    }
-
     /** Every byte[] and long[] reachable from {@code root} through objects of ISG's classes. */
     private static List<Object> arrays(Object root) throws IllegalAccessException {
         List<Object> found = new ArrayList<>();
@@ -97,7 +87,7 @@ class CloseWipesKeysTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("isg.srtp.Backends#withEverySuite")
     void closeOverwritesEverySessionKeyTheContextHeld(CryptoBackend backend, SrtpSuite suite) throws Exception {
         Random r = new Random(suite.ordinal());
         MasterKey master = TestPackets.randomKey(suite, null, r);

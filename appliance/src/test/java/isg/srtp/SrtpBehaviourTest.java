@@ -24,16 +24,6 @@ class SrtpBehaviourTest {
 
     private static final int SSRC = 0x0BADCAFE;
 
-    static List<Object[]> cases() {
-        List<Object[]> out = new ArrayList<>();
-        Backends.all().forEach(b -> {
-            for (SrtpSuite s : SrtpSuite.values()) {
-                out.add(new Object[] {b, s});
-            }
-        });
-        return out;
-    }
-
     private static SrtpPolicy.Builder policy(CryptoBackend backend, SrtpSuite suite) {
         return SrtpPolicy.builder(suite).backend(backend);
     }
@@ -54,7 +44,7 @@ class SrtpBehaviourTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("isg.srtp.Backends#withEverySuite")
     void replayedAndTooOldPacketsAreRefusedAndChangeNothing(CryptoBackend backend, SrtpSuite suite) throws Exception {
         Random r = new Random(1);
         MasterKey key = TestPackets.randomKey(suite, null, r);
@@ -75,7 +65,7 @@ class SrtpBehaviourTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("isg.srtp.Backends#withEverySuite")
     void aForgedPacketMovesNeitherWindowNorRoc(CryptoBackend backend, SrtpSuite suite) throws Exception {
         Random r = new Random(2);
         MasterKey key = TestPackets.randomKey(suite, null, r);
@@ -98,7 +88,7 @@ class SrtpBehaviourTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("isg.srtp.Backends#withEverySuite")
     void rocRollsOverWhicheverSideOfTheWrapArrivesFirst(CryptoBackend backend, SrtpSuite suite) throws Exception {
         Random r = new Random(3);
         MasterKey key = TestPackets.randomKey(suite, null, r);
@@ -135,7 +125,7 @@ class SrtpBehaviourTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("isg.srtp.Backends#withEverySuite")
     void theReceiverPicksTheMasterKeyByMki(CryptoBackend backend, SrtpSuite suite) throws Exception {
         Random r = new Random(4);
         byte[] pck1 = Bytes.fromHex("10000001");
@@ -169,7 +159,7 @@ class SrtpBehaviourTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("isg.srtp.Backends#withEverySuite")
     void aKeyPastItsLifetimeIsRefused(CryptoBackend backend, SrtpSuite suite) throws Exception {
         Random r = new Random(5);
         MasterKey key = TestPackets.randomKey(suite, null, r);
@@ -199,7 +189,7 @@ class SrtpBehaviourTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("isg.srtp.Backends#withEverySuite")
     void srtcpReplayIsCheckedOnTheIndex(CryptoBackend backend, SrtpSuite suite) throws Exception {
         Random r = new Random(6);
         MasterKey key = TestPackets.randomKey(suite, null, r);
@@ -225,7 +215,7 @@ class SrtpBehaviourTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("isg.srtp.Backends#withEverySuite")
     void malformedPacketsAreNamedAsSuch(CryptoBackend backend, SrtpSuite suite) throws Exception {
         Random r = new Random(7);
         MasterKey key = TestPackets.randomKey(suite, null, r);
@@ -264,7 +254,7 @@ class SrtpBehaviourTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("isg.srtp.Backends#withEverySuite")
     void streamsAreLimitedAndAClosedContextRefusesEverything(CryptoBackend backend, SrtpSuite suite) throws Exception {
         Random r = new Random(8);
         MasterKey key = TestPackets.randomKey(suite, null, r);
