@@ -173,4 +173,32 @@ class SrtpPropertiesTest {
             }
         }
     }
+
+    /** Arbitrary bytes of any length, and truncations of real packets: never OK, never an exception. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void garbageIsRefusedWithAStatusNeverAnException(CryptoBackend backend) throws Exception {
+        for (int t = 0; t < TRIALS; t++) {
+            Trial tr = new Trial(backend, 20000L + t);
+            try (SrtpSender tx = new SrtpSender(tr.policy, tr.key); SrtpReceiver rx = new SrtpReceiver(tr.policy, tr.key)) {
+                for (int k = 0; k < 20; k++) {
+                    byte[] junk = new byte[tr.r.nextInt(120)];
+                    tr.r.nextBytes(junk);
+                    if (junk.length > 0 && tr.r.nextBoolean()) {
+                        junk[0] = (byte) (0x80 | (junk[0] & 0x3F)); // version 2, random P/X/CC
+                    }
+                    assertNotEquals(SrtpStatus.OK, rx.unprotectRtp(TestPackets.withRoom(junk)), tr.name());
+                    assertNotEquals(SrtpStatus.OK, rx.unprotectRtcp(TestPackets.withRoom(junk)), tr.name());
+                }
+                PacketBuffer b = TestPackets.withRoom(tr.rtp(tr.r.nextInt(65536)));
+                assertEquals(SrtpStatus.OK, tx.protectRtp(b));
+                byte[] srtp = b.toByteArray();
+                for (int cut = 0; cut < srtp.length; cut++) {
+                    PacketBuffer c = TestPackets.withRoom(java.util.Arrays.copyOf(srtp, cut));
+                    assertNotEquals(SrtpStatus.OK, rx.unprotectRtp(c), tr.name() + " cut to " + cut);
+                }
+                assertEquals(SrtpStatus.OK, rx.unprotectRtp(TestPackets.withRoom(srtp)), tr.name());
+            }
+        }
+    }
 }
