@@ -24,6 +24,8 @@ public final class Main {
             "  bench [--quick] [--no-libsrtp]",
             "                      self-test, then packets/s of the engine (jdk and fips backends) and of",
             "                      libsrtp on this machine, as BENCH / BENCH-ALLOC / BENCH-RATIO lines",
+            "  keys <command>      the key vault: list, generate, import, export-public, destroy, zeroize, audit",
+            "                      (isg keys --help)",
             "  help                this text");
 
     private Main() {
@@ -51,6 +53,8 @@ public final class Main {
                         return EXIT_SELFTEST;
                     }
                     return new BenchCommand(out, options.contains("--quick"), !options.contains("--no-libsrtp")).run();
+                case "keys":
+                    return new isg.cli.KeysCommand(out, err).run(options);
                 case "help":
                 case "--help":
                 case "-h":

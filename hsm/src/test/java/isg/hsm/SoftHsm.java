@@ -13,24 +13,24 @@ import java.util.concurrent.TimeUnit;
  * {@code SOFTHSM2_CONF} (set by the build) points at, and a token initialised with
  * {@code softhsm2-util}. Also runs {@code pkcs11-tool} against it.
  */
-final class SoftHsm {
+public final class SoftHsm {
 
-    static final Path MODULE = Path.of("/usr/lib/softhsm/libsofthsm2.so");
-    static final String LABEL = "isg-test";
-    static final String PIN = "1234";
+    public static final Path MODULE = Path.of("/usr/lib/softhsm/libsofthsm2.so");
+    public static final String LABEL = "isg-test";
+    public static final String PIN = "1234";
     static final String SO_PIN = "12345678";
 
     private static SoftHsm instance;
 
     final Path conf;
-    final Path pinFile;
+    public final Path pinFile;
 
     private SoftHsm(Path conf, Path pinFile) {
         this.conf = conf;
         this.pinFile = pinFile;
     }
 
-    static synchronized SoftHsm get() throws IOException, InterruptedException {
+    public static synchronized SoftHsm get() throws IOException, InterruptedException {
         if (instance == null) {
             String env = System.getenv("SOFTHSM2_CONF");
             if (env == null) {
@@ -51,12 +51,12 @@ final class SoftHsm {
         return instance;
     }
 
-    Pkcs11Config config() {
+    public Pkcs11Config config() {
         return new Pkcs11Config(MODULE, LABEL, pinFile);
     }
 
     /** pkcs11-tool's listing of the token's objects, logged in. */
-    String listObjects() throws IOException, InterruptedException {
+    public String listObjects() throws IOException, InterruptedException {
         return run(List.of("pkcs11-tool", "--module", MODULE.toString(), "--token-label", LABEL, "--login", "--pin", PIN,
                 "--list-objects"), conf);
     }

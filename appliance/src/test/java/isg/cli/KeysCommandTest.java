@@ -1,0 +1,104 @@
+package isg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import isg.hsm.SoftHsm;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code isg keys} against both vaults: what an operator types and what comes back. */
+class KeysCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private String out;
+    private String err;
+
+    private int keys(List<String> vault, String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(1, vault);
+        int rc = new KeysCommand(new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8)).run(all);
+        out = o.toString(StandardCharsets.UTF_8);
+        err = e.toString(StandardCharsets.UTF_8);
+        return rc;
+    }
+
+    private void walkThrough(List<String> vault, String token) throws Exception {
+        Path keyFile = dir.resolve("transport.hex");
+        Files.writeString(keyFile, "000102030405060708090a0b0c0d0e0f\n");
+        assertEquals(0, keys(vault, "import-transport", "--label", "kek", "--key-file", keyFile.toString()), err);
+        Path wrapped = dir.resolve("pck.wrapped");
+        Files.write(wrapped, VaultDerivationMatchesEngineTest.wrap(java.util.HexFormat.of()
+                .parseHex("000102030405060708090a0b0c0d0e0f"), new byte[16]));
+        assertEquals(0, keys(vault, "import", "--label", "pck-1", "--purpose", "PCK", "--bits", "128", "--transport",
+                "pkcs11:object=kek", "--wrapped-file", wrapped.toString(), "--owner", "home"), err);
+        assertEquals(0, keys(vault, "generate", "--label", "tls", "--purpose", "tls_identity"), err);
+        assertEquals(0, keys(vault, "list"), err);
+        assertTrue(out.contains("\"label\":\"pck-1\"") && out.contains("\"purpose\":\"PCK\"") && out.contains("\"owner\":\"home\""), out);
+        assertTrue(out.contains("token=" + token), out);
+        assertEquals(0, keys(vault, "export-public", "--uri", "pkcs11:object=tls"), err);
+        assertTrue(out.startsWith("-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"), out);
+        assertEquals(1, keys(vault, "export-public", "--uri", "pkcs11:object=pck-1"));
+        assertTrue(err.contains("NOT_PERMITTED") && err.contains("never leaves the vault"), err);
+        assertEquals(KeysCommand.EXIT_DATA, keys(vault, "import", "--label", "pck-2", "--purpose", "PCK", "--bits", "128",
+                "--transport", "pkcs11:object=kek", "--wrapped-file", keyFile.toString()));
+        assertTrue(err.contains("BAD_KEY_MATERIAL"), err);
+        assertEquals(KeysCommand.EXIT_USAGE, keys(vault, "generate", "--label", "x", "--purpose", "bogus"));
+        assertEquals(KeysCommand.EXIT_USAGE, keys(vault, "zeroize"));
+        assertEquals(0, keys(vault, "destroy", "--uri", "pkcs11:object=pck-1"), err);
+        assertEquals(0, keys(vault, "zeroize", "--yes"), err);
+        assertTrue(out.contains("zeroised: 2 keys destroyed"), out);
+        assertEquals(0, keys(vault, "list"), err);
+        assertFalse(out.contains("\"label\""), out);
+        assertEquals(0, keys(vault, "audit"), err);
+        assertTrue(out.contains("\"action\":\"import-transport-ceremony\"") && out.contains("\"actor\":\"CLI\""), out);
+        assertFalse(out.contains("000102030405060708090a0b0c0d0e0f"), "no key bytes in the audit log");
+    }
+
+    @Test
+    void theSoftwareToken() throws Exception {
+        Path pass = dir.resolve("pass");
+        Files.writeString(pass, "a long passphrase\n");
+        List<String> v = List.of("--keystore", dir.resolve("k.bcfks").toString(), "--passphrase-file", pass.toString());
+        assertEquals(KeysCommand.EXIT_UNAVAILABLE, keys(v, "list"));
+        assertTrue(err.contains("no software token at"), err);
+        List<String> create = new ArrayList<>(v);
+        create.add("--create");
+        assertEquals(0, keys(create, "list"), err);
+        assertTrue(out.startsWith("# software token"), out);
+        walkThrough(v, "isg-soft");
+    }
+
+    @Test
+    void aPkcs11Token() throws Exception {
+        SoftHsm hsm = SoftHsm.get();
+        List<String> v = List.of("--vault", "pkcs11", "--module", SoftHsm.MODULE.toString(), "--token", SoftHsm.LABEL,
+                "--pin-file", hsm.pinFile.toString(), "--audit", dir.resolve("audit.jsonl").toString());
+        assertEquals(0, keys(v, "list"), err);
+        for (String line : out.split("\n")) {
+            if (line.startsWith("{")) {
+                String label = line.replaceAll(".*\"label\":\"([^\"]*)\".*", "$1");
+                assertEquals(0, keys(v, "destroy", "--uri", "pkcs11:object=" + label), err);
+            }
+        }
+        walkThrough(v, SoftHsm.LABEL);
+        List<String> wrong = List.of("--vault", "pkcs11", "--module", "/nope.so", "--token", "x", "--pin-file", "/nope");
+        assertEquals(KeysCommand.EXIT_UNAVAILABLE, keys(wrong, "list"));
+        assertTrue(err.contains("MODULE_NOT_FOUND") || err.contains("CREDENTIAL_UNREADABLE"), err);
+        assertEquals(0, keys(List.of(), "--help"));
+        assertTrue(out.contains("usage: isg keys"));
+    }
+}
