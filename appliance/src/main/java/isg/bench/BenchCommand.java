@@ -60,6 +60,9 @@ public final class BenchCommand {
                 }
             }
         }
+        for (String line : DeriveBench.run(seconds)) {
+            out.println(line);
+        }
         for (EngineBench.Result r : results) {
             out.printf("BENCH-ALLOC %s %s %d %s %.2f%n", r.op(), r.suite(), r.bytes(), r.impl(),
                     r.bytesAllocatedPerPacket());
