@@ -32,6 +32,9 @@ abstract class AbstractVault implements KeyVault {
     private final SecureRandom random = new SecureRandom();
     private volatile boolean healthy = true;
     private volatile boolean zeroised;
+    /** While down, at most one reconnect attempt per interval; calls between attempts fail at once. */
+    private volatile java.time.Duration reconnectInterval = java.time.Duration.ofSeconds(1);
+    private volatile Instant lastAttempt = Instant.MIN;
 
     AbstractVault(String tokenName, AuditLog audit, Clock clock) {
         this.tokenName = tokenName;
@@ -79,9 +82,19 @@ abstract class AbstractVault implements KeyVault {
 
     // ---- health -----------------------------------------------------------------------------
 
+    /** How often a down vault tries to reconnect (default one second). */
+    public void reconnectInterval(java.time.Duration interval) {
+        this.reconnectInterval = interval;
+    }
+
     @Override
     public boolean healthy() {
         if (!healthy && !zeroised) {
+            Instant now = clock.instant();
+            if (now.isBefore(lastAttempt.plus(reconnectInterval))) {
+                return false;
+            }
+            lastAttempt = now;
             try {
                 rawProbe();
                 loadMetadata();

@@ -118,6 +118,7 @@ class Pkcs11VaultTest extends KeyVaultContract {
             return new FlakyPort(WrapperPort.connect(cfg, PinSource.fromFile(cfg.pinFile())), removed);
         }, AuditLog.inMemory(), Clock.systemUTC())) {
             flaky.onEvent(events::add);
+            flaky.reconnectInterval(java.time.Duration.ZERO);
             KeyInfo t = flaky.importTransportKey(Actor.CLI, NewKey.of("transport-1", KeyPurpose.TRANSPORT, "site"),
                     TRANSPORT.clone());
             flaky.importWrapped(Actor.CLI, NewKey.of("pck", KeyPurpose.PCK, "home").withBits(128), t.uri(),
