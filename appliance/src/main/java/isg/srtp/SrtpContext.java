@@ -53,16 +53,25 @@ public abstract class SrtpContext implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     SrtpContext(SrtpPolicy policy, MasterKey... keys) throws InvalidKeyException {
-        this.policy = policy;
-        this.suite = policy.suite();
-        this.mkiLength = policy.mkiLength();
-        this.streams = new StreamTable(policy.maxStreams());
+        this(policy);
         if (keys.length == 0) {
             throw new InvalidKeyException("a context needs at least one master key");
         }
         for (MasterKey k : keys) {
             addKey(k);
         }
+    }
+
+    SrtpContext(SrtpPolicy policy, SessionKeys keys) throws InvalidKeyException {
+        this(policy);
+        addSessionKeys(keys);
+    }
+
+    private SrtpContext(SrtpPolicy policy) {
+        this.policy = policy;
+        this.suite = policy.suite();
+        this.mkiLength = policy.mkiLength();
+        this.streams = new StreamTable(policy.maxStreams());
     }
 
     public SrtpPolicy policy() {
@@ -77,7 +86,26 @@ public abstract class SrtpContext implements AutoCloseable {
      */
     public synchronized void addKey(MasterKey key) throws InvalidKeyException {
         checkOpen();
-        byte[] mki = key.mki();
+        checkMki(key.mki());
+        add(key.mki(), SrtpTransform.derive(policy.backend(), suite, key));
+    }
+
+    /** Adds keys derived elsewhere (an HSM); the same rules as {@link #addKey}. */
+    public synchronized void addSessionKeys(SessionKeys keys) throws InvalidKeyException {
+        checkOpen();
+        checkMki(keys.mki);
+        keys.check(suite);
+        add(keys.mki.clone(), SrtpTransform.fromSessionKeys(policy.backend(), suite, keys.rtpKey, keys.rtpAuth,
+                keys.rtpSalt, keys.rtcpKey, keys.rtcpAuth, keys.rtcpSalt));
+    }
+
+    private void add(byte[] mki, SrtpTransform t) {
+        KeySlot[] next = Arrays.copyOf(slots, slots.length + 1);
+        next[slots.length] = new KeySlot(mki, t);
+        slots = next;
+    }
+
+    private void checkMki(byte[] mki) throws InvalidKeyException {
         if (mki.length != mkiLength) {
             throw new InvalidKeyException("master key has a " + mki.length + "-byte MKI; this context uses "
                     + mkiLength + "-byte MKIs");
@@ -90,10 +118,6 @@ public abstract class SrtpContext implements AutoCloseable {
                 throw new InvalidKeyException("MKI " + isg.srtp.crypto.Bytes.toHex(mki) + " is already in use");
             }
         }
-        SrtpTransform t = SrtpTransform.derive(policy.backend(), suite, key);
-        KeySlot[] next = Arrays.copyOf(slots, slots.length + 1);
-        next[slots.length] = new KeySlot(mki, t);
-        slots = next;
     }
 
     /** Removes and wipes the master key with this MKI; returns whether there was one. */

@@ -10,6 +10,11 @@ import java.security.InvalidKeyException;
  */
 public final class SrtpReceiver extends SrtpContext {
 
+    /** A context keyed with session keys derived elsewhere (an HSM). */
+    public SrtpReceiver(SrtpPolicy policy, SessionKeys keys) throws InvalidKeyException {
+        super(policy, keys);
+    }
+
     public SrtpReceiver(SrtpPolicy policy, MasterKey... keys) throws InvalidKeyException {
         super(policy, keys);
     }

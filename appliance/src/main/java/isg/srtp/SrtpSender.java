@@ -13,6 +13,12 @@ public final class SrtpSender extends SrtpContext {
 
     private volatile KeySlot active;
 
+    /** A context keyed with session keys derived elsewhere (an HSM). */
+    public SrtpSender(SrtpPolicy policy, SessionKeys keys) throws InvalidKeyException {
+        super(policy, keys);
+        active = slots[0];
+    }
+
     public SrtpSender(SrtpPolicy policy, MasterKey... keys) throws InvalidKeyException {
         super(policy, keys);
         active = slots[0];

@@ -1,0 +1,260 @@
+package isg.relay;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import isg.hsm.Actor;
+import isg.hsm.AuditLog;
+import isg.hsm.Fips;
+import isg.hsm.KeyInfo;
+import isg.hsm.KeyPurpose;
+import isg.hsm.KeyVault;
+import isg.hsm.NewKey;
+import isg.hsm.SoftVault;
+import isg.srtp.MasterKey;
+import isg.srtp.PacketBuffer;
+import isg.srtp.SrtpPolicy;
+import isg.srtp.SrtpReceiver;
+import isg.srtp.SrtpSender;
+import isg.srtp.SrtpStatus;
+import isg.srtp.SrtpSuite;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.LongSupplier;
+import javax.crypto.Cipher;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two gateways on loopback, "home" and "partner", sharing an interconnect master key in their
+ * (software) vaults, with an MC peer on each inside: real UDP sockets all the way.
+ */
+class TwoGatewaysTest {
+
+    @TempDir
+    Path dir;
+
+    private KeyVault vaultHome;
+    private KeyVault vaultPartner;
+    private Relay home;
+    private Relay partner;
+    private UdpPeer mcHome;
+    private UdpPeer mcPartner;
+    private final Random random = new Random(42);
+
+    private static KeyVault vault(Path file, byte[] kek, byte[] interconnect, String label) throws Exception {
+        KeyVault v = SoftVault.open(file, "passphrase".toCharArray(), true, AuditLog.inMemory());
+        KeyInfo t = v.importTransportKey(Actor.CLI, NewKey.of("kek", KeyPurpose.TRANSPORT, "site"), kek.clone());
+        Cipher c = Cipher.getInstance("AESKWP", Fips.PROVIDER);
+        c.init(Cipher.WRAP_MODE, new SecretKeySpec(kek, "AES"));
+        v.importWrapped(Actor.CLI, NewKey.of(label, KeyPurpose.INTERCONNECT_MASTER, "peer").withBits(128), t.uri(),
+                c.wrap(new SecretKeySpec(interconnect, "AES")));
+        return v;
+    }
+
+    private static RelayConfig config(String id, int base, String partnerId, String label) {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        return new RelayConfig(id, lo, base, base + 99, lo, base + 100, base + 199,
+                Map.of(partnerId, "pkcs11:object=" + label), Duration.ofMinutes(5), 100, "jdk");
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        byte[] kek = new byte[32];
+        byte[] interconnect = new byte[16];
+        random.nextBytes(kek);
+        random.nextBytes(interconnect);
+        vaultHome = vault(dir.resolve("home.bcfks"), kek, interconnect, "partner-master");
+        vaultPartner = vault(dir.resolve("partner.bcfks"), kek, interconnect, "home-master");
+        int base = 20000 + 400 * random.nextInt(50);
+        home = new Relay(config("home", base, "partner", "partner-master"), vaultHome, 1);
+        partner = new Relay(config("partner", base + 200, "home", "home-master"), vaultPartner, 1);
+        mcHome = new UdpPeer();
+        mcPartner = new UdpPeer();
+    }
+
+    @AfterEach
+    void stop() {
+        home.close();
+        partner.close();
+        vaultHome.close();
+        vaultPartner.close();
+        mcHome.close();
+        mcPartner.close();
+    }
+
+    private static MasterKey key(SrtpSuite s, Random r) {
+        byte[] k = new byte[s.masterKeyLength()];
+        byte[] salt = new byte[s.masterSaltLength()];
+        r.nextBytes(k);
+        r.nextBytes(salt);
+        return new MasterKey(k, salt);
+    }
+
+    private static byte[] rtp(int seq, int ssrc, int payload, Random r) {
+        byte[] p = new byte[12 + payload];
+        p[0] = (byte) 0x80;
+        p[2] = (byte) (seq >> 8);
+        p[3] = (byte) seq;
+        p[8] = (byte) (ssrc >> 24);
+        p[9] = (byte) (ssrc >> 16);
+        p[10] = (byte) (ssrc >> 8);
+        p[11] = (byte) ssrc;
+        for (int i = 12; i < p.length; i++) {
+            p[i] = (byte) r.nextInt();
+        }
+        return p;
+    }
+
+    private static byte[] rtcp(int ssrc, Random r) {
+        byte[] p = new byte[28];
+        p[0] = (byte) 0x80;
+        p[1] = (byte) 201;
+        p[3] = 6;
+        p[4] = (byte) (ssrc >> 24);
+        p[5] = (byte) (ssrc >> 16);
+        p[6] = (byte) (ssrc >> 8);
+        p[7] = (byte) ssrc;
+        for (int i = 8; i < p.length; i++) {
+            p[i] = (byte) r.nextInt();
+        }
+        return p;
+    }
+
+    private static byte[] apply(SrtpSender tx, byte[] plain, boolean isRtcp) {
+        PacketBuffer b = new PacketBuffer(Arrays.copyOf(plain, plain.length + 64), 0, plain.length);
+        assertEquals(SrtpStatus.OK, isRtcp ? tx.protectRtcp(b) : tx.protectRtp(b));
+        return b.toByteArray();
+    }
+
+    private static byte[] undo(SrtpReceiver rx, byte[] srtp, boolean isRtcp) {
+        assertNotNull(srtp, "nothing arrived");
+        PacketBuffer b = new PacketBuffer(Arrays.copyOf(srtp, srtp.length + 64), 0, srtp.length);
+        assertEquals(SrtpStatus.OK, isRtcp ? rx.unprotectRtcp(b) : rx.unprotectRtp(b));
+        return b.toByteArray();
+    }
+
+    /** Both gateways' halves of one session, wired to each other. */
+    private Session[] session(String id, Session.Mode mode, SrtpSuite suite, MasterKey[] homeKeys,
+            MasterKey[] partnerKeys) throws Exception {
+        Session h = home.create(new SessionSpec(id, mode, "partner", mcHome.address(), null, suite,
+                homeKeys == null ? null : homeKeys[0], homeKeys == null ? null : homeKeys[1]));
+        Session p = partner.create(new SessionSpec(id, mode, "home", mcPartner.address(), h.outside().localRtp(), suite,
+                partnerKeys == null ? null : partnerKeys[0], partnerKeys == null ? null : partnerKeys[1]));
+        home.remote(id, Leg.Side.OUTSIDE, p.outside().localRtp());
+        return new Session[] {h, p};
+    }
+
+    private static void eventually(LongSupplier value, long expected, String what) throws InterruptedException {
+        long end = System.nanoTime() + 3_000_000_000L;
+        while (value.getAsLong() != expected && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+        assertEquals(expected, value.getAsLong(), what);
+    }
+
+    @Test
+    void reprotectCarriesRtpAndRtcpBothWaysAndDropsWhatItMust() throws Exception {
+        SrtpSuite suite = SrtpSuite.AES_CM_128_HMAC_SHA1_80;
+        // home MC side: sends with a, receives with b; partner MC side: sends with c, receives with d
+        MasterKey a = key(suite, random);
+        MasterKey b = key(suite, random);
+        MasterKey c = key(suite, random);
+        MasterKey d = key(suite, random);
+        SrtpPolicy p = SrtpPolicy.builder(suite).build();
+        Session[] s = session("call-1", Session.Mode.REPROTECT, suite, new MasterKey[] {a, b}, new MasterKey[] {c, d});
+        try (SrtpSender homeTx = new SrtpSender(p, a); SrtpReceiver homeRx = new SrtpReceiver(p, b);
+                SrtpSender partnerTx = new SrtpSender(p, c); SrtpReceiver partnerRx = new SrtpReceiver(p, d)) {
+            for (int i = 0; i < 20; i++) {
+                boolean isRtcp = i % 5 == 4;
+                byte[] plain = isRtcp ? rtcp(0x1111, random) : rtp(100 + i, 0x1111, 160, random);
+                mcHome.send(isRtcp, apply(homeTx, plain, isRtcp), s[0].inside().localRtp());
+                assertArrayEquals(plain, undo(partnerRx, mcPartner.receive(isRtcp, 2000), isRtcp), "home->partner " + i);
+                byte[] back = isRtcp ? rtcp(0x2222, random) : rtp(500 + i, 0x2222, 160, random);
+                mcPartner.send(isRtcp, apply(partnerTx, back, isRtcp), s[1].inside().localRtp());
+                assertArrayEquals(back, undo(homeRx, mcHome.receive(isRtcp, 2000), isRtcp), "partner->home " + i);
+            }
+            Counters in = s[0].inside().counters();
+            // a replayed packet
+            byte[] once = apply(homeTx, rtp(200, 0x1111, 160, random), false);
+            mcHome.send(false, once, s[0].inside().localRtp());
+            assertNotNull(mcPartner.receive(false, 2000));
+            mcHome.send(false, once, s[0].inside().localRtp());
+            eventually(() -> in.drops(DropReason.REPLAY), 1, "replay counted");
+            // a forged tag
+            byte[] forged = apply(homeTx, rtp(201, 0x1111, 160, random), false);
+            forged[forged.length - 1] ^= 1;
+            mcHome.send(false, forged, s[0].inside().localRtp());
+            eventually(() -> in.drops(DropReason.AUTH), 1, "forged tag counted");
+            // truncated
+            mcHome.send(false, Arrays.copyOf(once, 9), s[0].inside().localRtp());
+            eventually(() -> in.drops(DropReason.MALFORMED), 1, "truncated packet counted");
+            // from the wrong source
+            try (UdpPeer stranger = new UdpPeer()) {
+                stranger.send(false, apply(homeTx, rtp(202, 0x1111, 160, random), false), s[0].inside().localRtp());
+                eventually(() -> in.drops(DropReason.WRONG_SOURCE), 1, "wrong source counted");
+            }
+            assertNull(mcPartner.receive(false, 200), "none of those was forwarded");
+            // and the session goes on
+            byte[] after = rtp(300, 0x1111, 160, random);
+            mcHome.send(false, apply(homeTx, after, false), s[0].inside().localRtp());
+            assertArrayEquals(after, undo(partnerRx, mcPartner.receive(false, 2000), false));
+        }
+    }
+
+    @Test
+    void hopDeliversTheEndToEndPacketByteIdenticalBothWays() throws Exception {
+        // end-to-end keys only the two MC sides hold; the gateways never see them
+        SrtpSuite e2e = SrtpSuite.AEAD_AES_128_GCM;
+        byte[] gmk = new byte[16];
+        byte[] salt = new byte[12];
+        random.nextBytes(gmk);
+        random.nextBytes(salt);
+        // MKI = GMK-ID || GUK-ID as TS 33.180 puts it on group media
+        MasterKey withMki = new MasterKey(gmk, salt, new byte[] {0, 0, 0, 1, 2, 3, 4, 5});
+        SrtpPolicy p = SrtpPolicy.builder(e2e).mkiLength(8).build();
+        Session[] s = session("group-7", Session.Mode.HOP, null, null, null);
+        try (SrtpSender tx = new SrtpSender(p, withMki); SrtpSender back = new SrtpSender(p, withMki)) {
+            for (int i = 0; i < 20; i++) {
+                boolean isRtcp = i % 4 == 3;
+                byte[] endToEnd = apply(tx, isRtcp ? rtcp(0x3333, random) : rtp(10 + i, 0x3333, 160, random), isRtcp);
+                mcHome.send(isRtcp, endToEnd, s[0].inside().localRtp());
+                byte[] arrived = mcPartner.receive(isRtcp, 2000);
+                assertArrayEquals(endToEnd, arrived, "byte-identical after the hop, packet " + i);
+                byte[] reverse = apply(back, isRtcp ? rtcp(0x4444, random) : rtp(900 + i, 0x4444, 160, random), isRtcp);
+                mcPartner.send(isRtcp, reverse, s[1].inside().localRtp());
+                assertArrayEquals(reverse, mcHome.receive(isRtcp, 2000), "reverse " + i);
+            }
+        }
+        // the outside carries the end-to-end packet under the hop layer, never as it was
+        assertEquals(0, s[1].outside().counters().drops());
+        assertTrue(s[0].outside().counters().bytesOut() > s[0].inside().counters().bytesIn(),
+                "the hop layer adds its tag to every packet");
+    }
+
+    @Test
+    void deletingASessionFreesItsPortsAndWipesItsKeys() throws Exception {
+        Session[] s = session("short", Session.Mode.HOP, null, null, null);
+        InetSocketAddress inside = s[0].inside().localRtp();
+        assertTrue(home.delete("short"));
+        assertNull(home.session("short"));
+        assertTrue(s[0].outside().sender.closed() && s[0].outside().receiver.closed(), "keys wiped");
+        byte[] any = rtp(1, 1, 20, random);
+        mcHome.send(false, any, inside);
+        assertNull(mcPartner.receive(false, 200), "an unallocated port forwards nothing");
+        Session again = home.create(new SessionSpec("short", Session.Mode.HOP, "partner", mcHome.address(), null, null,
+                null, null));
+        assertNotNull(again);
+    }
+}
