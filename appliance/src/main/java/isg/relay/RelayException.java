@@ -1,7 +1,7 @@
 package isg.relay;
 
 /** A session request the relay refused, with the HTTP status the control API answers. */
-public final class RelayException extends Exception {
+public class RelayException extends Exception {
 
     private static final long serialVersionUID = 1L;
 

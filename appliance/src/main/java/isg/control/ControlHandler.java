@@ -1,0 +1,186 @@
+package isg.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import isg.relay.Relay;
+import isg.relay.RelayException;
+import isg.relay.Session;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.StringJoiner;
+
+/**
+ * The control API: sessions as JSON over HTTP, every request authenticated with a bearer token.
+ *
+ * <pre>
+ * GET /sessions            list          POST /sessions        create (201)
+ * GET /sessions/{id}       show          PATCH /sessions/{id}  set a leg's remote
+ * DELETE /sessions/{id}    delete (204)  GET /status           relay totals
+ * </pre>
+ * Answers: 400 malformed (field named), 401 no or wrong token, 404 no such path or session,
+ * 405 method not allowed, 409 session exists, 415 not JSON, 422 unknown partner or key, 503 no
+ * room or vault down.
+ */
+final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final System.Logger LOG = System.getLogger(ControlHandler.class.getName());
+
+    private final Relay relay;
+    private final byte[] token;
+
+    ControlHandler(Relay relay, byte[] token) {
+        this.relay = relay;
+        this.token = token;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        FullHttpResponse res;
+        try {
+            res = route(req);
+        } catch (RelayException e) {
+            res = error(e.status(), e.getMessage());
+            if (e instanceof MethodNotAllowed) {
+                res.headers().set(HttpHeaderNames.ALLOW, ((MethodNotAllowed) e).allow);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "control request " + req.method() + " " + req.uri() + " failed", e);
+            res = error(500, "internal error: " + e.getClass().getSimpleName());
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        HttpUtil.setKeepAlive(res, keepAlive);
+        if (keepAlive) {
+            ctx.writeAndFlush(res);
+        } else {
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private boolean authenticated(FullHttpRequest req) {
+        String h = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        return MessageDigest.isEqual(token, h.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private FullHttpResponse route(FullHttpRequest req) throws RelayException {
+        if (!authenticated(req)) {
+            FullHttpResponse r = error(401, "a valid bearer token is required (Authorization: Bearer <token>)");
+            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"isg\"");
+            return r;
+        }
+        String path = req.uri();
+        int q = path.indexOf('?');
+        if (q >= 0) {
+            path = path.substring(0, q);
+        }
+        HttpMethod m = req.method();
+        if (path.equals("/status")) {
+            requireMethod(m, "GET", HttpMethod.GET);
+            return json(200, "{\"transport\":\"" + relay.transport() + "\",\"sessions\":" + relay.sessions().size()
+                    + ",\"totals\":" + relay.totals().toJson() + "}");
+        }
+        if (path.equals("/sessions")) {
+            if (m.equals(HttpMethod.GET)) {
+                StringJoiner j = new StringJoiner(",", "[", "]");
+                for (Session s : relay.sessions()) {
+                    j.add(s.toJson());
+                }
+                return json(200, j.toString());
+            }
+            requireMethod(m, "GET, POST", HttpMethod.POST);
+            requireJson(req);
+            Session s = relay.create(SessionRequests.create(SessionRequests.parse(ByteBufUtil.getBytes(req.content()))));
+            FullHttpResponse r = json(201, s.toJson());
+            r.headers().set(HttpHeaderNames.LOCATION, "/sessions/" + s.id());
+            return r;
+        }
+        if (path.startsWith("/sessions/") && path.indexOf('/', 10) < 0 && path.length() > 10) {
+            String id = path.substring(10);
+            if (m.equals(HttpMethod.GET)) {
+                return json(200, session(id).toJson());
+            }
+            if (m.equals(HttpMethod.DELETE)) {
+                if (!relay.delete(id)) {
+                    throw new RelayException(404, "no session '" + id + "'");
+                }
+                return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
+            }
+            requireMethod(m, "GET, PATCH, DELETE", HttpMethod.PATCH);
+            requireJson(req);
+            session(id);
+            JsonNode n = SessionRequests.parse(ByteBufUtil.getBytes(req.content()));
+            RelayException[] failed = new RelayException[1];
+            SessionRequests.applyRemotes(n, (side, addr) -> {
+                try {
+                    relay.remote(id, side, addr);
+                } catch (RelayException e) {
+                    failed[0] = e;
+                }
+            });
+            if (failed[0] != null) {
+                throw failed[0];
+            }
+            return json(200, session(id).toJson());
+        }
+        throw new RelayException(404, "no resource " + path + "; the API has /sessions, /sessions/{id}, /status");
+    }
+
+    private Session session(String id) throws RelayException {
+        Session s = relay.session(id);
+        if (s == null) {
+            throw new RelayException(404, "no session '" + id + "'");
+        }
+        return s;
+    }
+
+    private static void requireMethod(HttpMethod m, String allow, HttpMethod expected) throws RelayException {
+        if (!m.equals(expected)) {
+            throw new MethodNotAllowed(allow);
+        }
+    }
+
+    private static void requireJson(FullHttpRequest req) throws RelayException {
+        String ct = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (ct == null || !ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            throw new RelayException(415, "send Content-Type: application/json");
+        }
+    }
+
+    /** 405 with the Allow header. */
+    static final class MethodNotAllowed extends RelayException {
+        private static final long serialVersionUID = 1L;
+        final String allow;
+
+        MethodNotAllowed(String allow) {
+            super(405, "method not allowed here; allowed: " + allow);
+            this.allow = allow;
+        }
+    }
+
+    private static FullHttpResponse json(int status, String body) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
+                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+        return r;
+    }
+
+    private static FullHttpResponse error(int status, String message) {
+        return json(status, "{\"error\":" + SessionRequests.JSON.valueToTree(message) + ",\"status\":" + status + "}");
+    }
+}

@@ -1,0 +1,209 @@
+package isg.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import isg.relay.Leg;
+import isg.relay.RelayException;
+import isg.relay.Session;
+import isg.relay.SessionSpec;
+import isg.srtp.MasterKey;
+import isg.srtp.SrtpSuite;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Set;
+
+/**
+ * Parses and checks the JSON of session requests; every problem is a 400 naming the field and
+ * the expected form. Keys are SDES-style: base64 of master key || master salt (RFC 4568 §6.1).
+ *
+ * <pre>
+ * {"id":"call-1","mode":"reprotect","partner":"partner-a",
+ *  "inside":{"remote":"10.0.0.5:40000","suite":"AEAD_AES_128_GCM","receiveKey":"base64","sendKey":"base64","mki":"hex"},
+ *  "outside":{"remote":"192.0.2.7:42000"}}
+ * </pre>
+ */
+final class SessionRequests {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private SessionRequests() {
+    }
+
+    static JsonNode parse(byte[] body) throws RelayException {
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (n == null || !n.isObject()) {
+                throw new RelayException(400, "the body must be a JSON object");
+            }
+            return n;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new RelayException(400, "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new RelayException(400, "the body cannot be read: " + e.getMessage());
+        }
+    }
+
+    private static void onlyFields(JsonNode n, String where, Set<String> allowed) throws RelayException {
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                throw new RelayException(400, "unknown field " + where + f + "; expected one of " + allowed);
+            }
+        }
+    }
+
+    private static String text(JsonNode n, String field, String where, boolean required) throws RelayException {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw new RelayException(400, where + field + " is required");
+            }
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new RelayException(400, where + field + " must be a string");
+        }
+        return v.asText();
+    }
+
+    static InetSocketAddress address(String value, String field) throws RelayException {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new RelayException(400, field + " must be host:port, got '" + value + "'");
+        }
+        String host = value.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(value.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65534 || (port & 1) != 0) {
+            throw new RelayException(400, field + ": port must be an even RTP port 2-65534 (RTCP is the next one), got '"
+                    + value.substring(colon + 1) + "'");
+        }
+        if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            throw new RelayException(400, field + " must be a numeric IP address, got '" + host + "'");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (UnknownHostException e) {
+            throw new RelayException(400, field + ": '" + host + "' is not an IP address");
+        }
+    }
+
+    private static MasterKey key(String b64, SrtpSuite suite, byte[] mki, String field) throws RelayException {
+        byte[] raw;
+        try {
+            raw = Base64.getDecoder().decode(b64);
+        } catch (IllegalArgumentException e) {
+            throw new RelayException(400, field + " is not base64");
+        }
+        int kl = suite.masterKeyLength();
+        int sl = suite.masterSaltLength();
+        try {
+            if (raw.length != kl + sl) {
+                throw new RelayException(400, field + " must be " + (kl + sl) + " bytes (key " + kl + " + salt " + sl
+                        + ") for " + suite + ", got " + raw.length);
+            }
+            return new MasterKey(Arrays.copyOfRange(raw, 0, kl), Arrays.copyOfRange(raw, kl, raw.length), mki);
+        } finally {
+            Arrays.fill(raw, (byte) 0);
+        }
+    }
+
+    static SessionSpec create(JsonNode n) throws RelayException {
+        onlyFields(n, "", Set.of("id", "mode", "partner", "inside", "outside"));
+        String id = text(n, "id", "", true);
+        String modeText = text(n, "mode", "", true);
+        Session.Mode mode;
+        try {
+            mode = Session.Mode.valueOf(modeText.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new RelayException(400, "mode must be reprotect or hop, got '" + modeText + "'");
+        }
+        String partner = text(n, "partner", "", true);
+        JsonNode in = n.get("inside");
+        if (in == null || !in.isObject()) {
+            throw new RelayException(400, "inside is required: {\"remote\":\"host:port\", ...}");
+        }
+        onlyFields(in, "inside.", Set.of("remote", "suite", "receiveKey", "sendKey", "mki"));
+        InetSocketAddress insideRemote = address(text(in, "remote", "inside.", true), "inside.remote");
+        InetSocketAddress outsideRemote = null;
+        JsonNode out = n.get("outside");
+        if (out != null) {
+            if (!out.isObject()) {
+                throw new RelayException(400, "outside must be an object");
+            }
+            onlyFields(out, "outside.", Set.of("remote"));
+            String r = text(out, "remote", "outside.", false);
+            outsideRemote = r == null ? null : address(r, "outside.remote");
+        }
+        SrtpSuite suite = null;
+        MasterKey rx = null;
+        MasterKey tx = null;
+        if (mode == Session.Mode.REPROTECT) {
+            String s = text(in, "suite", "inside.", true);
+            try {
+                suite = SrtpSuite.fromName(s);
+            } catch (IllegalArgumentException e) {
+                throw new RelayException(400, "inside.suite: " + e.getMessage());
+            }
+            byte[] mki = null;
+            String mkiHex = text(in, "mki", "inside.", false);
+            if (mkiHex != null) {
+                try {
+                    mki = HexFormat.of().parseHex(mkiHex);
+                } catch (IllegalArgumentException e) {
+                    throw new RelayException(400, "inside.mki must be hex");
+                }
+                if (mki.length == 0 || mki.length > MasterKey.MAX_MKI_LENGTH) {
+                    throw new RelayException(400, "inside.mki must be 1-8 bytes");
+                }
+            }
+            rx = key(text(in, "receiveKey", "inside.", true), suite, mki, "inside.receiveKey");
+            tx = key(text(in, "sendKey", "inside.", true), suite, mki, "inside.sendKey");
+        } else if (in.has("suite") || in.has("receiveKey") || in.has("sendKey")) {
+            throw new RelayException(400, "a hop session carries end-to-end SRTP: it takes no inside keys");
+        }
+        return new SessionSpec(id, mode, partner, insideRemote, outsideRemote, suite, rx, tx);
+    }
+
+    /** {"inside":{"remote":"h:p"}} and/or {"outside":{"remote":"h:p"}}. */
+    static void applyRemotes(JsonNode n, java.util.function.BiConsumer<Leg.Side, InetSocketAddress> set)
+            throws RelayException {
+        onlyFields(n, "", Set.of("inside", "outside"));
+        if (!n.has("inside") && !n.has("outside")) {
+            throw new RelayException(400, "nothing to change: give inside.remote or outside.remote");
+        }
+        InetSocketAddress in = null;
+        InetSocketAddress out = null;
+        for (String side : new String[] {"inside", "outside"}) {
+            JsonNode leg = n.get(side);
+            if (leg == null) {
+                continue;
+            }
+            if (!leg.isObject()) {
+                throw new RelayException(400, side + " must be an object");
+            }
+            onlyFields(leg, side + ".", Set.of("remote"));
+            InetSocketAddress a = address(text(leg, "remote", side + ".", true), side + ".remote");
+            if (side.equals("inside")) {
+                in = a;
+            } else {
+                out = a;
+            }
+        }
+        if (in != null) {
+            set.accept(Leg.Side.INSIDE, in);
+        }
+        if (out != null) {
+            set.accept(Leg.Side.OUTSIDE, out);
+        }
+    }
+}

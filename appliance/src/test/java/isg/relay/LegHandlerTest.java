@@ -1,0 +1,134 @@
+package isg.relay;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import isg.srtp.MasterKey;
+import isg.srtp.PacketBuffer;
+import isg.srtp.SrtpPolicy;
+import isg.srtp.SrtpReceiver;
+import isg.srtp.SrtpSender;
+import isg.srtp.SrtpStatus;
+import isg.srtp.SrtpSuite;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@link LegHandler} in EmbeddedChannels: what goes in on one leg, what comes out on the other. */
+class LegHandlerTest {
+
+    private static final InetSocketAddress MC = new InetSocketAddress("127.0.0.1", 40000);
+    private static final InetSocketAddress PARTNER = new InetSocketAddress("127.0.0.1", 50000);
+
+    @BeforeAll
+    static void leaks() {
+        LeakDetection.install();
+    }
+
+    @Test
+    void aReprotectedPacketLeavesOnTheOtherLegAndForgeriesDoNot() throws Exception {
+        Random r = new Random(1);
+        SrtpSuite suite = SrtpSuite.AEAD_AES_128_GCM;
+        MasterKey in = key(suite, r);
+        MasterKey out = key(suite, r);
+        SrtpPolicy p = SrtpPolicy.builder(suite).build();
+        Leg inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress("127.0.0.1", 30000), MC, false,
+                new SrtpReceiver(p, in), new SrtpSender(p, in));
+        Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress("127.0.0.1", 31000), PARTNER, true,
+                new SrtpReceiver(p, out), new SrtpSender(p, out));
+        Counters totals = new Counters();
+        Session s = new Session("e1", Session.Mode.REPROTECT, "p", inside, outside, totals);
+        EmbeddedChannel insideRtp = new EmbeddedChannel(new LegHandler(s, inside, false));
+        EmbeddedChannel outsideRtp = new EmbeddedChannel(new LegHandler(s, outside, false));
+        inside.rtpChannel = insideRtp;
+        outside.rtpChannel = outsideRtp;
+
+        byte[] plain = new byte[172];
+        plain[0] = (byte) 0x80;
+        plain[3] = 7;
+        for (int i = 12; i < plain.length; i++) {
+            plain[i] = (byte) r.nextInt();
+        }
+        SrtpSender mc = new SrtpSender(p, in);
+        byte[] srtp = protect(mc, plain);
+        insideRtp.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(srtp), inside.localRtp, MC));
+        DatagramPacket sent = outsideRtp.readOutbound();
+        assertEquals(PARTNER, sent.recipient());
+        byte[] wire = ByteBufUtil.getBytes(sent.content());
+        sent.release();
+        PacketBuffer b = new PacketBuffer(Arrays.copyOf(wire, wire.length + 64), 0, wire.length);
+        assertEquals(SrtpStatus.OK, new SrtpReceiver(p, out).unprotectRtp(b));
+        assertArrayEquals(plain, b.toByteArray());
+
+        plain[3] = 8;
+        byte[] forged = protect(mc, plain);
+        forged[40] ^= 4;
+        insideRtp.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(forged), inside.localRtp, MC));
+        insideRtp.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(srtp), inside.localRtp,
+                new InetSocketAddress("127.0.0.1", 40002)));
+        assertNull(outsideRtp.readOutbound(), "neither a forgery nor a stranger's packet is forwarded");
+        assertEquals(1, inside.counters.drops(DropReason.AUTH));
+        assertEquals(1, inside.counters.drops(DropReason.WRONG_SOURCE));
+        assertEquals(3, totals.packetsIn());
+        assertEquals(1, totals.packetsOut());
+        assertFalse(insideRtp.finish());
+        assertFalse(outsideRtp.finish());
+        s.closeKeys();
+        LeakDetection.assertNoLeaks();
+    }
+
+    @Test
+    void theOutsideLegLatchesOnlyOnAnAuthenticatedPacket() throws Exception {
+        Random r = new Random(2);
+        SrtpSuite suite = SrtpSuite.AEAD_AES_128_GCM;
+        MasterKey out = key(suite, r);
+        SrtpPolicy p = SrtpPolicy.builder(suite).build();
+        Leg inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress("127.0.0.1", 30000), MC, false, null, null);
+        Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress("127.0.0.1", 31000), null, true,
+                new SrtpReceiver(p, out), new SrtpSender(p, out));
+        Session s = new Session("e2", Session.Mode.HOP, "p", inside, outside, new Counters());
+        EmbeddedChannel insideRtp = new EmbeddedChannel(new LegHandler(s, inside, false));
+        EmbeddedChannel outsideRtp = new EmbeddedChannel(new LegHandler(s, outside, false));
+        inside.rtpChannel = insideRtp;
+        outside.rtpChannel = outsideRtp;
+        byte[] e2e = new byte[60];
+        e2e[0] = (byte) 0x80;
+        byte[] wrapped = protect(new SrtpSender(p, out), e2e);
+        byte[] junk = wrapped.clone();
+        junk[20] ^= 1;
+        outsideRtp.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(junk), outside.localRtp, PARTNER));
+        assertNull(outside.remoteRtp, "a forged packet does not latch the partner address");
+        assertNull(insideRtp.readOutbound());
+        outsideRtp.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(wrapped), outside.localRtp, PARTNER));
+        assertEquals(PARTNER, outside.remoteRtp, "latched on the authenticated packet");
+        DatagramPacket toMc = insideRtp.readOutbound();
+        assertArrayEquals(e2e, ByteBufUtil.getBytes(toMc.content()), "the end-to-end packet, byte for byte");
+        toMc.release();
+        assertFalse(insideRtp.finish());
+        assertFalse(outsideRtp.finish());
+        s.closeKeys();
+        LeakDetection.assertNoLeaks();
+    }
+
+    private static MasterKey key(SrtpSuite s, Random r) {
+        byte[] k = new byte[s.masterKeyLength()];
+        byte[] salt = new byte[s.masterSaltLength()];
+        r.nextBytes(k);
+        r.nextBytes(salt);
+        return new MasterKey(k, salt);
+    }
+
+    private static byte[] protect(SrtpSender tx, byte[] plain) {
+        PacketBuffer b = new PacketBuffer(Arrays.copyOf(plain, plain.length + 64), 0, plain.length);
+        assertEquals(SrtpStatus.OK, tx.protectRtp(b));
+        return b.toByteArray();
+    }
+}
