@@ -24,6 +24,8 @@ public final class Main {
             "  bench [--quick] [--no-libsrtp]",
             "                      self-test, then packets/s of the engine (jdk and fips backends) and of",
             "                      libsrtp on this machine, as BENCH / BENCH-ALLOC / BENCH-RATIO lines",
+            "  demo [--seconds N]  two gateways on loopback with MC endpoints streaming through them both ways",
+            "                      (one reprotect, one hop session); a status line per second; Ctrl-C stops it",
             "  keys <command>      the key vault: list, generate, import, export-public, destroy, zeroize, audit",
             "                      (isg keys --help)",
             "  help                this text");
@@ -53,6 +55,29 @@ public final class Main {
                         return EXIT_SELFTEST;
                     }
                     return new BenchCommand(out, options.contains("--quick"), !options.contains("--no-libsrtp")).run();
+                case "demo": {
+                    double seconds = 0;
+                    if (options.size() == 2 && options.get(0).equals("--seconds")) {
+                        try {
+                            seconds = Double.parseDouble(options.get(1));
+                        } catch (NumberFormatException e) {
+                            seconds = -1;
+                        }
+                    }
+                    if ((!options.isEmpty() && options.size() != 2) || seconds < 0) {
+                        err.println("isg demo: usage: isg demo [--seconds N]");
+                        return EXIT_USAGE;
+                    }
+                    if (!selfTest(out, err)) {
+                        return EXIT_SELFTEST;
+                    }
+                    try {
+                        return isg.demo.Demo.run(out, seconds);
+                    } catch (Exception e) {
+                        err.println("isg demo: " + e);
+                        return 1;
+                    }
+                }
                 case "keys":
                     return new isg.cli.KeysCommand(out, err).run(options);
                 case "help":

@@ -22,8 +22,14 @@ public final class BenchCommand {
     private final boolean libsrtp;
 
     public BenchCommand(PrintStream out, boolean quick, boolean libsrtp) {
-        this(out, quick ? 0.3 : 2.0, quick ? 0.5 : 3.0, libsrtp);
+        this(out, quick ? 0.25 : 2.0, quick ? 0.4 : 3.0, libsrtp);
+        this.relayStreams = quick ? new int[] {1, 100, 1000} : new int[] {1, 100, 1000, 10000};
+        this.relaySeconds = quick ? 1.5 : 10;
     }
+
+    /** Stream counts and seconds of the relay benchmark. */
+    private int[] relayStreams = {1, 100};
+    private double relaySeconds = 0.5;
 
     /** With explicit durations; CI's smoke run uses tiny ones so the benchmark cannot rot. */
     public BenchCommand(PrintStream out, double warmupSeconds, double seconds, boolean libsrtp) {
@@ -62,6 +68,11 @@ public final class BenchCommand {
         }
         for (String line : DeriveBench.run(seconds)) {
             out.println(line);
+        }
+        try {
+            RelayBench.run(out, relayStreams, relaySeconds);
+        } catch (Exception e) {
+            throw new IOException("relay benchmark failed: " + e.getMessage(), e);
         }
         for (EngineBench.Result r : results) {
             out.printf("BENCH-ALLOC %s %s %d %s %.2f%n", r.op(), r.suite(), r.bytes(), r.impl(),

@@ -19,12 +19,12 @@ import java.util.Arrays;
  * <pre>master_salt = SHA-256("ISG interconnect v1" 0x00 session-id 0x00 sender-gateway-id)[0..salt_len)</pre>
  * then the RFC 3711 KDF of that salt under the master key, in the vault.
  */
-final class InterconnectKeys {
+public final class InterconnectKeys {
 
     private InterconnectKeys() {
     }
 
-    static byte[] salt(String sessionId, String senderGateway, int length) {
+    public static byte[] salt(String sessionId, String senderGateway, int length) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             d.update("ISG interconnect v1".getBytes(StandardCharsets.US_ASCII));
@@ -38,7 +38,7 @@ final class InterconnectKeys {
         }
     }
 
-    static SessionKeys derive(KeyVault vault, String masterUri, String sessionId, String senderGateway, SrtpSuite suite)
+    public static SessionKeys derive(KeyVault vault, String masterUri, String sessionId, String senderGateway, SrtpSuite suite)
             throws VaultException {
         int auth = suite.aead() ? 0 : SrtpSuite.HMAC_SHA1_KEY_LENGTH;
         byte[] salt = salt(sessionId, senderGateway, suite.masterSaltLength());

@@ -52,8 +52,9 @@ public final class JdkBackend implements CryptoBackend {
     /** AES-ECB keyed once, with scratch buffers for counter blocks and keystream. */
     static final class Ecb {
         private final Cipher cipher;
-        byte[] counters = new byte[2048];
-        byte[] keystream = new byte[2048];
+        /** Grown on first use to the largest packet seen; small at first, as most contexts carry voice. */
+        byte[] counters = new byte[512];
+        byte[] keystream = new byte[512];
 
         Ecb(byte[] key) {
             try {

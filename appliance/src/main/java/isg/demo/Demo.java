@@ -1,0 +1,186 @@
+package isg.demo;
+
+import isg.hsm.KeyVault;
+import isg.loadgen.LoadGen;
+import isg.relay.Counters;
+import isg.relay.DropReason;
+import isg.relay.Leg;
+import isg.relay.Relay;
+import isg.relay.Session;
+import isg.relay.SessionSpec;
+import isg.srtp.MasterKey;
+import isg.srtp.PacketBuffer;
+import isg.srtp.SrtpPolicy;
+import isg.srtp.SrtpReceiver;
+import isg.srtp.SrtpSender;
+import isg.srtp.SrtpSuite;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The demo: two gateways ("home" and "partner") on loopback, each with its own software vault
+ * holding the shared interconnect key, and a simulated MC endpoint on each inside streaming
+ * G.711-sized SRTP both ways through both gateways: one {@code reprotect} session (the MC sides
+ * use AES_CM_128_HMAC_SHA1_80 with their gateway; the interconnect carries AEAD_AES_128_GCM) and
+ * one {@code hop} session (end-to-end AEAD_AES_128_GCM with a GMK-style 8-byte MKI that the
+ * gateways never hold). Every received packet is checked by the far endpoint. A line of status
+ * per second; at 2 s the demo replays and forges a packet to show them dropped and counted.
+ */
+public final class Demo {
+
+    private Demo() {
+    }
+
+    private static MasterKey key(SrtpSuite s, byte[] mki) {
+        byte[] k = new byte[s.masterKeyLength()];
+        byte[] salt = new byte[s.masterSaltLength()];
+        isg.hsm.Fips.DRBG.nextBytes(k);
+        isg.hsm.Fips.DRBG.nextBytes(salt);
+        return new MasterKey(k, salt, mki);
+    }
+
+    private static InetSocketAddress addr(DatagramChannel c) throws java.io.IOException {
+        return (InetSocketAddress) c.getLocalAddress();
+    }
+
+    /** Runs for {@code seconds} (0: until interrupted); returns 0 when every stream arrived intact. */
+    public static int run(PrintStream out, double seconds) throws Exception {
+        SrtpSuite mc = SrtpSuite.AES_CM_128_HMAC_SHA1_80;
+        SrtpSuite e2e = SrtpSuite.AEAD_AES_128_GCM;
+        List<LoadGen> gens = new ArrayList<>();
+        try (Lab lab = new Lab(); KeyVault homeVault = lab.vault("home"); KeyVault partnerVault = lab.vault("partner");
+                Relay home = Lab.relay("home", "partner", homeVault, 21000, 8, 1);
+                Relay partner = Lab.relay("partner", "home", partnerVault, 23000, 8, 1);
+                DatagramChannel homeCall = LoadGen.open(); DatagramChannel partnerCall = LoadGen.open();
+                DatagramChannel homeGroup = LoadGen.open(); DatagramChannel partnerGroup = LoadGen.open()) {
+            out.println("ISG demo: two gateways on loopback (transport " + home.transport() + "), vaults: "
+                    + homeVault.kind().replaceAll(" \\(.*", "") + "; Ctrl-C stops it");
+            // reprotect: each MC side sends with one key and receives with another
+            MasterKey homeUp = key(mc, null);
+            MasterKey homeDown = key(mc, null);
+            MasterKey partnerUp = key(mc, null);
+            MasterKey partnerDown = key(mc, null);
+            Session hc = home.create(new SessionSpec("call-1", Session.Mode.REPROTECT, "partner", addr(homeCall), null, mc,
+                    homeUp, homeDown));
+            Session pc = partner.create(new SessionSpec("call-1", Session.Mode.REPROTECT, "home", addr(partnerCall),
+                    hc.outside().localRtp(), mc, partnerUp, partnerDown));
+            home.remote("call-1", Leg.Side.OUTSIDE, pc.outside().localRtp());
+            // hop: end-to-end keys only the endpoints hold (MKI = GMK-ID || GUK-ID)
+            MasterKey groupKey = key(e2e, new byte[] {0, 0, 0, 7, 0x11, 0x22, 0x33, 0x44});
+            Session hg = home.create(new SessionSpec("group-1", Session.Mode.HOP, "partner", addr(homeGroup), null, null,
+                    null, null));
+            Session pg = partner.create(new SessionSpec("group-1", Session.Mode.HOP, "home", addr(partnerGroup),
+                    hg.outside().localRtp(), null, null, null));
+            home.remote("group-1", Leg.Side.OUTSIDE, pg.outside().localRtp());
+
+            SrtpPolicy mcPolicy = SrtpPolicy.builder(mc).build();
+            SrtpPolicy e2ePolicy = SrtpPolicy.builder(e2e).mkiLength(8).build();
+            LoadGen callUp = new LoadGen(homeCall, partnerCall);
+            callUp.add(new LoadGen.Stream(0xA1, hc.inside().localRtp(), new SrtpSender(mcPolicy, homeUp),
+                    new SrtpReceiver(mcPolicy, partnerDown)));
+            LoadGen callDown = new LoadGen(partnerCall, homeCall);
+            callDown.add(new LoadGen.Stream(0xB1, pc.inside().localRtp(), new SrtpSender(mcPolicy, partnerUp),
+                    new SrtpReceiver(mcPolicy, homeDown)));
+            LoadGen groupUp = new LoadGen(homeGroup, partnerGroup);
+            groupUp.add(new LoadGen.Stream(0xA2, hg.inside().localRtp(), new SrtpSender(e2ePolicy, groupKey),
+                    new SrtpReceiver(e2ePolicy, groupKey)));
+            LoadGen groupDown = new LoadGen(partnerGroup, homeGroup);
+            groupDown.add(new LoadGen.Stream(0xB2, pg.inside().localRtp(), new SrtpSender(e2ePolicy, groupKey),
+                    new SrtpReceiver(e2ePolicy, groupKey)));
+            gens.add(callUp);
+            gens.add(callDown);
+            gens.add(groupUp);
+            gens.add(groupDown);
+
+            double duration = seconds > 0 ? seconds : 365 * 86400.0;
+            List<Thread> threads = new ArrayList<>();
+            List<LoadGen.Result> results = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (LoadGen g : gens) {
+                Thread t = new Thread(() -> {
+                    try {
+                        results.add(g.run(g.streams(), 50, duration));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "mc-endpoint");
+                t.start();
+                threads.add(t);
+            }
+            Thread hook = new Thread(() -> gens.forEach(LoadGen::stop));
+            Runtime.getRuntime().addShutdownHook(hook);
+            long start = System.nanoTime();
+            long[] last = new long[4];
+            for (int sec = 1; threads.stream().anyMatch(Thread::isAlive); sec++) {
+                long wake = start + sec * 1_000_000_000L;
+                while (System.nanoTime() < wake && threads.stream().anyMatch(Thread::isAlive)) {
+                    Thread.sleep(20);
+                }
+                if (sec == 2) {
+                    misbehave(homeCall, hc.inside().localRtp(), homeUp, mcPolicy);
+                }
+                out.println(status(sec, home, partner, gens, last));
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the hook is running
+            }
+            long sent = gens.stream().mapToLong(LoadGen::sent).sum();
+            long received = gens.stream().mapToLong(LoadGen::received).sum();
+            long bad = gens.stream().mapToLong(LoadGen::bad).sum();
+            out.printf("demo done: %d packets sent by the MC endpoints, %d arrived authentic and intact, %d bad, "
+                    + "%d lost in flight at the end%n", sent, received, bad, sent - received);
+            return bad == 0 && received > 0 ? 0 : 1;
+        }
+    }
+
+    /** A replayed packet and a forged one, sent from the home MC endpoint's own socket. */
+    private static void misbehave(DatagramChannel from, InetSocketAddress to, MasterKey key, SrtpPolicy p)
+            throws Exception {
+        byte[] b = new byte[172 + 64];
+        b[0] = (byte) 0x80;
+        b[3] = 1; // sequence 1: long since sent by the stream
+        isg.srtp.crypto.Bytes.putInt(b, 8, 0xA1);
+        try (SrtpSender s = new SrtpSender(p, key)) {
+            PacketBuffer pb = new PacketBuffer(b, 0, 172);
+            s.protectRtp(pb);
+            from.send(ByteBuffer.wrap(b, 0, pb.length()), to);
+            b[3] = (byte) 0xF0;
+            isg.srtp.crypto.Bytes.putInt(b, 8, 0xA9);
+            pb.set(b, 0, 172);
+            s.protectRtp(pb);
+            b[pb.length() - 1] ^= 1;
+            from.send(ByteBuffer.wrap(b, 0, pb.length()), to);
+        }
+    }
+
+    private static String status(int sec, Relay home, Relay partner, List<LoadGen> gens, long[] last) {
+        Counters h = home.totals();
+        Counters p = partner.totals();
+        long hin = h.packetsIn();
+        long pin = p.packetsIn();
+        long sent = gens.stream().mapToLong(LoadGen::sent).sum();
+        long received = gens.stream().mapToLong(LoadGen::received).sum();
+        String line = String.format("[%3ds] sessions home=%d partner=%d | home %d pps in, partner %d pps in | "
+                + "drops home %s partner %s | endpoints sent %d received %d bad %d", sec, home.sessions().size(),
+                partner.sessions().size(), hin - last[0], pin - last[1], drops(h), drops(p), sent, received,
+                gens.stream().mapToLong(LoadGen::bad).sum());
+        last[0] = hin;
+        last[1] = pin;
+        return line;
+    }
+
+    private static String drops(Counters c) {
+        StringBuilder b = new StringBuilder("{");
+        for (DropReason r : DropReason.values()) {
+            if (c.drops(r) > 0) {
+                b.append(b.length() > 1 ? " " : "").append(r).append('=').append(c.drops(r));
+            }
+        }
+        return b.append('}').toString();
+    }
+}

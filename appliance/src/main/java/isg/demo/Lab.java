@@ -1,0 +1,73 @@
+package isg.demo;
+
+import isg.hsm.Actor;
+import isg.hsm.AuditLog;
+import isg.hsm.Fips;
+import isg.hsm.KeyInfo;
+import isg.hsm.KeyPurpose;
+import isg.hsm.KeyVault;
+import isg.hsm.NewKey;
+import isg.hsm.SoftVault;
+import isg.hsm.VaultException;
+import isg.relay.Relay;
+import isg.relay.RelayConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.crypto.Cipher;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Gateways on loopback for the demo and the relay benchmark: each with its own software vault,
+ * both holding the same interconnect master key, which reaches each vault wrapped under a
+ * transport key the way an operator would bring it in.
+ */
+public final class Lab implements AutoCloseable {
+
+    public static final String MASTER = "pkcs11:object=interconnect-master";
+
+    private final Path dir;
+    private final byte[] kek = new byte[32];
+    private final byte[] interconnect = new byte[16];
+
+    public Lab() throws IOException {
+        dir = Files.createTempDirectory("isg-lab");
+        Fips.DRBG.nextBytes(kek);
+        Fips.DRBG.nextBytes(interconnect);
+    }
+
+    /** A software vault holding the shared interconnect master key. */
+    public KeyVault vault(String name) throws VaultException, GeneralSecurityException {
+        KeyVault v = SoftVault.open(dir.resolve(name + ".bcfks"), ("lab " + name).toCharArray(), true,
+                AuditLog.inMemory());
+        KeyInfo t = v.importTransportKey(Actor.INTERNAL, NewKey.of("transport", KeyPurpose.TRANSPORT, "lab"), kek.clone());
+        Cipher c = Cipher.getInstance("AESKWP", Fips.PROVIDER);
+        c.init(Cipher.WRAP_MODE, new SecretKeySpec(kek, "AES"));
+        v.importWrapped(Actor.INTERNAL, NewKey.of("interconnect-master", KeyPurpose.INTERCONNECT_MASTER, "lab")
+                .withBits(128), t.uri(), c.wrap(new SecretKeySpec(interconnect, "AES")));
+        return v;
+    }
+
+    /** A relay on loopback with {@code pairs} port pairs per leg starting at {@code base}. */
+    public static Relay relay(String id, String partner, KeyVault vault, int base, int pairs, int threads) {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        int span = 2 * pairs + 2;
+        return new Relay(new RelayConfig(id, lo, base, base + span - 1, lo, base + span, base + 2 * span - 1,
+                Map.of(partner, MASTER), Duration.ofMinutes(10), Math.max(pairs, 1), "jdk"), vault, threads);
+    }
+
+    @Override
+    public void close() throws IOException {
+        java.util.Arrays.fill(kek, (byte) 0);
+        java.util.Arrays.fill(interconnect, (byte) 0);
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
