@@ -36,6 +36,8 @@ final class UdpPeer implements AutoCloseable {
         }
         rtp = a;
         rtcp = b;
+        rtp.setReceiveBufferSize(4 << 20);
+        rtcp.setReceiveBufferSize(4 << 20);
         rtp.setSoTimeout(2000);
         rtcp.setSoTimeout(2000);
     }
