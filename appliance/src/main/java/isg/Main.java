@@ -24,6 +24,7 @@ public final class Main {
             "  bench [--quick] [--no-libsrtp]",
             "                      self-test, then packets/s of the engine (jdk and fips backends) and of",
             "                      libsrtp on this machine, as BENCH / BENCH-ALLOC / BENCH-RATIO lines",
+            "  run --config FILE   run a gateway: vault, relay and control API from a YAML file; SIGHUP reloads it",
             "  demo [--seconds N]  two gateways on loopback with MC endpoints streaming through them both ways",
             "                      (one reprotect, one hop session); a status line per second; Ctrl-C stops it",
             "  keys <command>      the key vault: list, generate, import, export-public, destroy, zeroize, audit",
@@ -78,6 +79,15 @@ public final class Main {
                         return 1;
                     }
                 }
+                case "run":
+                    if (options.size() != 2 || !options.get(0).equals("--config")) {
+                        err.println("isg run: usage: isg run --config FILE");
+                        return EXIT_USAGE;
+                    }
+                    if (!selfTest(out, err)) {
+                        return EXIT_SELFTEST;
+                    }
+                    return runGateway(java.nio.file.Path.of(options.get(1)), out, err);
                 case "keys":
                     return new isg.cli.KeysCommand(out, err).run(options);
                 case "help":
@@ -93,6 +103,41 @@ public final class Main {
             err.println("isg " + command + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    private static int runGateway(java.nio.file.Path file, PrintStream out, PrintStream err) {
+        Gateway g;
+        try {
+            g = new Gateway(file);
+        } catch (isg.config.ConfigException | isg.hsm.VaultException | java.io.IOException e) {
+            err.println("isg run: " + e.getMessage());
+            return e instanceof isg.config.ConfigException ? 78 : 69;
+        }
+        out.println("gateway " + g.config().relay().gatewayId() + " running; control API on " + g.control().address()
+                + "; SIGHUP reloads " + file + ", SIGTERM/Ctrl-C stops");
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+                try {
+                    g.reload();
+                    out.println("configuration reloaded");
+                } catch (isg.config.ConfigException | isg.relay.RelayException e) {
+                    err.println("reload refused, the running configuration stays: " + e.getMessage());
+                }
+            });
+        } catch (IllegalArgumentException noSignal) {
+            err.println("no SIGHUP on this platform: reload by restarting");
+        }
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            g.close();
+            done.countDown();
+        }));
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
     }
 
     /** The start-up self-test: every RFC vector on every backend, before any packet. */

@@ -42,7 +42,7 @@ public final class Relay implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Relay.class.getName());
 
-    private final RelayConfig config;
+    private volatile RelayConfig config;
     private final KeyVault vault;
     private final EventLoopGroup group;
     private final Class<? extends DatagramChannel> channelClass;
@@ -209,6 +209,22 @@ public final class Relay implements AutoCloseable {
             throw new RelayException(503, "cannot bind " + local + ": " + f.cause().getMessage(), f.cause());
         }
         return f.channel();
+    }
+
+    /**
+     * Takes a new configuration while running: partners, limits and idle timeout change at once;
+     * a different gateway id, address, port range or backend needs a restart and is refused.
+     */
+    public synchronized void reconfigure(RelayConfig next) throws RelayException {
+        RelayConfig now = config;
+        if (!now.gatewayId().equals(next.gatewayId()) || !now.insideAddress().equals(next.insideAddress())
+                || !now.outsideAddress().equals(next.outsideAddress()) || now.insidePortMin() != next.insidePortMin()
+                || now.insidePortMax() != next.insidePortMax() || now.outsidePortMin() != next.outsidePortMin()
+                || now.outsidePortMax() != next.outsidePortMax() || !now.backend().equals(next.backend())) {
+            throw new RelayException(409, "gateway id, addresses, port ranges and crypto backend change only with a "
+                    + "restart; the running configuration stays in force");
+        }
+        config = next;
     }
 
     /** Sets where a leg's peer is (RTP port; RTCP is the next one). */

@@ -1,0 +1,93 @@
+package isg;
+
+import isg.config.ConfigException;
+import isg.config.ConfigLoader;
+import isg.config.GatewayConfig;
+import isg.control.ControlServer;
+import isg.hsm.AuditLog;
+import isg.hsm.KeyVault;
+import isg.hsm.Pkcs11Config;
+import isg.hsm.Pkcs11Vault;
+import isg.hsm.PinSource;
+import isg.hsm.SoftVault;
+import isg.hsm.VaultException;
+import isg.relay.Relay;
+import isg.relay.RelayException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A running gateway built from its configuration file: the vault, the relay and the control API.
+ * {@link #reload()} re-reads the file; a file that does not validate, or that changes what only a
+ * restart can change, leaves the running configuration in force.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+
+    private final Path file;
+    private final AuditLog audit;
+    private final KeyVault vault;
+    private final Relay relay;
+    private final ControlServer control;
+    private volatile GatewayConfig config;
+
+    public Gateway(Path file) throws ConfigException, VaultException, IOException {
+        this.file = file;
+        this.config = ConfigLoader.load(file);
+        GatewayConfig c = config;
+        Path auditFile = c.audit() != null ? c.audit() : file.toAbsolutePath().resolveSibling("isg-audit.jsonl");
+        this.audit = new AuditLog(auditFile);
+        if (c.vaultKind().equals("pkcs11")) {
+            this.vault = Pkcs11Vault.open(new Pkcs11Config(c.module(), c.token(), c.pinFile()), audit);
+        } else {
+            char[] pass = PinSource.fromCredentialOrFile("isg-keystore-passphrase", c.passphraseFile());
+            try {
+                this.vault = SoftVault.open(c.keystore(), pass, true, audit);
+            } finally {
+                Arrays.fill(pass, '\0');
+            }
+        }
+        this.relay = new Relay(c.relay(), vault, Math.max(1, Runtime.getRuntime().availableProcessors()));
+        this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile());
+        LOG.log(System.Logger.Level.INFO, "gateway " + c.relay().gatewayId() + " ready: vault " + vault.kind()
+                + ", relay " + relay.transport() + ", control API on " + control.address());
+    }
+
+    public Relay relay() {
+        return relay;
+    }
+
+    public KeyVault vault() {
+        return vault;
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public ControlServer control() {
+        return control;
+    }
+
+    /** Re-reads the configuration file; throws (and changes nothing) when it cannot be applied. */
+    public synchronized void reload() throws ConfigException, RelayException {
+        GatewayConfig next = ConfigLoader.load(file);
+        relay.reconfigure(next.relay());
+        config = next;
+        LOG.log(System.Logger.Level.INFO, "configuration reloaded from " + file);
+    }
+
+    @Override
+    public void close() {
+        control.close();
+        relay.close();
+        vault.close();
+        try {
+            audit.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the audit log: " + e.getMessage());
+        }
+    }
+}

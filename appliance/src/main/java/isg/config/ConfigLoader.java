@@ -1,0 +1,277 @@
+package isg.config;
+
+import isg.hsm.Pkcs11Uri;
+import isg.relay.RelayConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+
+/**
+ * Reads a gateway's YAML configuration and checks every field before anything uses it; a
+ * problem is reported as {@code file:line: field: what was expected}. Unknown keys are errors
+ * (a misspelt key must not silently fall back to a default).
+ *
+ * <pre>
+ * gateway: {id: home}
+ * vault: {kind: soft, keystore: keys.bcfks, passphraseFile: pass, audit: audit.jsonl}
+ *        # or {kind: pkcs11, module: /usr/lib/softhsm/libsofthsm2.so, token: isg, pinFile: pin}
+ * inside: {address: 10.0.0.1, ports: 40000-40999}
+ * outside: {address: 192.0.2.1, ports: 42000-42999}
+ * partners: {partner-a: {masterKey: "pkcs11:object=partner-a-master"}}
+ * limits: {maxSessions: 1000, idleTimeout: 60s}
+ * crypto: {backend: jdk}
+ * control: {listen: "127.0.0.1:8080", tokenFile: control.token}
+ * </pre>
+ */
+public final class ConfigLoader {
+
+    private final Path file;
+
+    private ConfigLoader(Path file) {
+        this.file = file;
+    }
+
+    public static GatewayConfig load(Path file) throws ConfigException {
+        return new ConfigLoader(file).read();
+    }
+
+    private ConfigException error(Node at, String field, String message) {
+        int line = at == null ? 0 : at.getStartMark().getLine() + 1;
+        return new ConfigException(file + ":" + line + ": " + field + ": " + message);
+    }
+
+    private GatewayConfig read() throws ConfigException {
+        Node root;
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            LoaderOptions o = new LoaderOptions();
+            o.setAllowDuplicateKeys(false);
+            root = new Yaml(o).compose(r);
+        } catch (MarkedYAMLException e) {
+            throw new ConfigException(file + ":" + (e.getProblemMark().getLine() + 1) + ": not valid YAML: "
+                    + e.getProblem());
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
+        }
+        if (!(root instanceof MappingNode)) {
+            throw new ConfigException(file + ":1: the file must be a YAML mapping (gateway:, vault:, inside:, ...)");
+        }
+        Map<String, Node> top = map(root, "", Set.of("gateway", "vault", "inside", "outside", "partners", "limits",
+                "crypto", "control"));
+        Map<String, Node> gateway = section(top, "gateway", root, Set.of("id"));
+        String id = text(gateway, "id", "gateway.id", root, true);
+        if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw error(gateway.get("id"), "gateway.id", "1-64 characters of A-Z a-z 0-9 . _ -, got '" + id + "'");
+        }
+        Map<String, Node> vault = section(top, "vault", root, Set.of("kind", "keystore", "passphraseFile", "module",
+                "token", "pinFile", "audit"));
+        String kind = text(vault, "kind", "vault.kind", root, true);
+        Path keystore = null;
+        Path pass = null;
+        Path module = null;
+        String token = null;
+        Path pin = null;
+        if (kind.equals("soft")) {
+            keystore = path(vault, "keystore", "vault.keystore", true);
+            pass = path(vault, "passphraseFile", "vault.passphraseFile", true);
+        } else if (kind.equals("pkcs11")) {
+            module = path(vault, "module", "vault.module", true);
+            token = text(vault, "token", "vault.token", root, true);
+            pin = path(vault, "pinFile", "vault.pinFile", false);
+        } else {
+            throw error(vault.get("kind"), "vault.kind", "soft or pkcs11, got '" + kind + "'");
+        }
+        Path audit = path(vault, "audit", "vault.audit", false);
+        Map<String, Node> inside = section(top, "inside", root, Set.of("address", "ports"));
+        Map<String, Node> outside = section(top, "outside", root, Set.of("address", "ports"));
+        InetAddress inAddr = address(inside, "inside.address");
+        int[] inPorts = ports(inside, "inside.ports");
+        InetAddress outAddr = address(outside, "outside.address");
+        int[] outPorts = ports(outside, "outside.ports");
+        Node partnersNode = top.get("partners");
+        Map<String, String> partners = new LinkedHashMap<>();
+        if (partnersNode != null) {
+            if (!(partnersNode instanceof MappingNode)) {
+                throw error(partnersNode, "partners", "a mapping of partner id to {masterKey: pkcs11:...}");
+            }
+            for (NodeTuple t : ((MappingNode) partnersNode).getValue()) {
+                String pid = scalar(t.getKeyNode(), "partners");
+                Map<String, Node> p = map(t.getValueNode(), "partners." + pid + ".", Set.of("masterKey"));
+                String uri = text(p, "masterKey", "partners." + pid + ".masterKey", t.getValueNode(), true);
+                try {
+                    Pkcs11Uri.parse(uri);
+                } catch (IllegalArgumentException e) {
+                    throw error(p.get("masterKey"), "partners." + pid + ".masterKey", e.getMessage());
+                }
+                partners.put(pid, uri);
+            }
+        }
+        Map<String, Node> limits = top.containsKey("limits") ? map(top.get("limits"), "limits.",
+                Set.of("maxSessions", "idleTimeout")) : Map.of();
+        int maxSessions = limits.containsKey("maxSessions") ? integer(limits, "maxSessions", "limits.maxSessions", 1,
+                100_000) : 1000;
+        Duration idle = limits.containsKey("idleTimeout") ? duration(limits.get("idleTimeout"), "limits.idleTimeout")
+                : Duration.ofSeconds(60);
+        Map<String, Node> crypto = top.containsKey("crypto") ? map(top.get("crypto"), "crypto.", Set.of("backend"))
+                : Map.of();
+        String backend = crypto.containsKey("backend") ? text(crypto, "backend", "crypto.backend", root, true) : "jdk";
+        if (!backend.equals("jdk") && !backend.equals("fips")) {
+            throw error(crypto.get("backend"), "crypto.backend", "jdk or fips, got '" + backend + "'");
+        }
+        Map<String, Node> control = section(top, "control", root, Set.of("listen", "tokenFile"));
+        InetSocketAddress listen = socket(control, "listen", "control.listen");
+        Path tokenFile = path(control, "tokenFile", "control.tokenFile", true);
+        RelayConfig relay;
+        try {
+            relay = new RelayConfig(id, inAddr, inPorts[0], inPorts[1], outAddr, outPorts[0], outPorts[1], partners, idle,
+                    maxSessions, backend);
+        } catch (IllegalArgumentException e) {
+            throw error(inside.get("ports"), "inside.ports/outside.ports", e.getMessage());
+        }
+        if (overlap(inAddr, inPorts, outAddr, outPorts)) {
+            throw error(outside.get("ports"), "outside.ports", "overlaps inside.ports on the same address");
+        }
+        return new GatewayConfig(file, relay, kind, keystore, pass, module, token, pin, audit, listen, tokenFile);
+    }
+
+    private static boolean overlap(InetAddress a, int[] ap, InetAddress b, int[] bp) {
+        return a.equals(b) && ap[0] <= bp[1] && bp[0] <= ap[1];
+    }
+
+    private String scalar(Node n, String field) throws ConfigException {
+        if (!(n instanceof ScalarNode)) {
+            throw error(n, field, "a single value, not a list or mapping");
+        }
+        return ((ScalarNode) n).getValue();
+    }
+
+    private Map<String, Node> map(Node n, String prefix, Set<String> allowed) throws ConfigException {
+        if (!(n instanceof MappingNode)) {
+            throw error(n, prefix.isEmpty() ? "(top)" : prefix.substring(0, prefix.length() - 1), "a mapping of "
+                    + allowed);
+        }
+        Map<String, Node> out = new LinkedHashMap<>();
+        for (NodeTuple t : ((MappingNode) n).getValue()) {
+            String k = scalar(t.getKeyNode(), prefix + "?");
+            if (!allowed.contains(k)) {
+                throw error(t.getKeyNode(), prefix + k, "unknown key; expected one of " + allowed);
+            }
+            out.put(k, t.getValueNode());
+        }
+        return out;
+    }
+
+    private Map<String, Node> section(Map<String, Node> top, String name, Node root, Set<String> allowed)
+            throws ConfigException {
+        Node n = top.get(name);
+        if (n == null) {
+            throw error(root, name, "required section missing");
+        }
+        return map(n, name + ".", allowed);
+    }
+
+    private String text(Map<String, Node> m, String key, String field, Node parent, boolean required)
+            throws ConfigException {
+        Node n = m.get(key);
+        if (n == null) {
+            if (required) {
+                throw error(parent, field, "required");
+            }
+            return null;
+        }
+        String v = scalar(n, field).trim();
+        if (v.isEmpty()) {
+            throw error(n, field, "must not be empty");
+        }
+        return v;
+    }
+
+    private Path path(Map<String, Node> m, String key, String field, boolean required) throws ConfigException {
+        String v = text(m, key, field, null, false);
+        if (v == null) {
+            if (required) {
+                throw new ConfigException(file + ": " + field + ": required (a file path)");
+            }
+            return null;
+        }
+        Path p = Path.of(v);
+        return p.isAbsolute() ? p : file.toAbsolutePath().getParent().resolve(p);
+    }
+
+    private InetAddress address(Map<String, Node> m, String field) throws ConfigException {
+        String v = text(m, "address", field, null, false);
+        if (v == null) {
+            throw new ConfigException(file + ": " + field + ": required (an IP address)");
+        }
+        if (!v.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            throw error(m.get("address"), field, "a numeric IP address, got '" + v + "'");
+        }
+        try {
+            return InetAddress.getByName(v);
+        } catch (UnknownHostException e) {
+            throw error(m.get("address"), field, "a numeric IP address, got '" + v + "'");
+        }
+    }
+
+    private int[] ports(Map<String, Node> m, String field) throws ConfigException {
+        String v = text(m, "ports", field, null, false);
+        if (v == null || !v.matches("\\d{1,5}-\\d{1,5}")) {
+            throw error(m.get("ports"), field, "a range like 40000-40999, got '" + v + "'");
+        }
+        String[] p = v.split("-");
+        return new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])};
+    }
+
+    private int integer(Map<String, Node> m, String key, String field, int min, int max) throws ConfigException {
+        String v = text(m, key, field, null, true);
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw error(m.get(key), field, "between " + min + " and " + max + ", got " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw error(m.get(key), field, "a whole number, got '" + v + "'");
+        }
+    }
+
+    private Duration duration(Node n, String field) throws ConfigException {
+        String v = scalar(n, field).trim();
+        if (!v.matches("\\d+(ms|s|m|h)")) {
+            throw error(n, field, "a duration like 500ms, 60s, 5m or 1h, got '" + v + "'");
+        }
+        long amount = Long.parseLong(v.replaceAll("\\D", ""));
+        return v.endsWith("ms") ? Duration.ofMillis(amount) : v.endsWith("s") ? Duration.ofSeconds(amount)
+                : v.endsWith("m") ? Duration.ofMinutes(amount) : Duration.ofHours(amount);
+    }
+
+    private InetSocketAddress socket(Map<String, Node> m, String key, String field) throws ConfigException {
+        String v = text(m, key, field, null, false);
+        if (v == null) {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080);
+        }
+        int c = v.lastIndexOf(':');
+        try {
+            return new InetSocketAddress(InetAddress.getByName(v.substring(0, c)), Integer.parseInt(v.substring(c + 1)));
+        } catch (RuntimeException | UnknownHostException e) {
+            throw error(m.get(key), field, "host:port with a numeric address, e.g. 127.0.0.1:8080, got '" + v + "'");
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package isg.config;
+
+import isg.relay.RelayConfig;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+/**
+ * One gateway's configuration file, validated: relay settings, the vault, the control API.
+ *
+ * @param vaultKind {@code soft} or {@code pkcs11}
+ */
+public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path keystore, Path passphraseFile,
+        Path module, String token, Path pinFile, Path audit, InetSocketAddress controlListen, Path controlTokenFile) {
+}
