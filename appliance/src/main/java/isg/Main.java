@@ -27,6 +27,8 @@ public final class Main {
             "  run --config FILE   run a gateway: vault, relay and control API from a YAML file; SIGHUP reloads it",
             "  demo [--seconds N]  two gateways on loopback with MC endpoints streaming through them both ways",
             "                      (one reprotect, one hop session); a status line per second; Ctrl-C stops it",
+            "  session <command>   sessions through a running gateway's control API: add, list, show, del, remote",
+            "                      (isg session --help)",
             "  keys <command>      the key vault: list, generate, import, export-public, destroy, zeroize, audit",
             "                      (isg keys --help)",
             "  help                this text");
@@ -88,6 +90,8 @@ public final class Main {
                         return EXIT_SELFTEST;
                     }
                     return runGateway(java.nio.file.Path.of(options.get(1)), out, err);
+                case "session":
+                    return new isg.cli.SessionCommand(out, err).run(options);
                 case "keys":
                     return new isg.cli.KeysCommand(out, err).run(options);
                 case "help":

@@ -1,0 +1,154 @@
+package isg.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code isg session add | list | show | del}: the control API from the command line. Exit
+ * status: 0 done, 64 usage, 65 refused as malformed or conflicting (4xx), 77 not authorised, 69
+ * the API cannot be reached, 1 other.
+ */
+public final class SessionCommand {
+
+    static final String HELP = String.join("\n",
+            "usage: isg session <command> [--api URL] --token-file FILE [options]",
+            "  --api URL          control API (default http://127.0.0.1:8080)",
+            "  --token-file FILE  the bearer token",
+            "commands:",
+            "  list",
+            "  show --id ID",
+            "  del --id ID",
+            "  add --id ID --mode reprotect|hop --partner P --inside-remote HOST:PORT [--outside-remote HOST:PORT]",
+            "      reprotect also: --suite SUITE --receive-key BASE64 --send-key BASE64 [--mki HEX]",
+            "  remote --id ID [--inside-remote HOST:PORT] [--outside-remote HOST:PORT]");
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public SessionCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public int run(List<String> args) {
+        if (args.isEmpty() || args.contains("--help")) {
+            out.println(HELP);
+            return args.isEmpty() ? KeysCommand.EXIT_USAGE : 0;
+        }
+        String cmd = args.get(0);
+        Map<String, String> o = new HashMap<>();
+        for (int i = 1; i < args.size(); i++) {
+            if (!args.get(i).startsWith("--") || i + 1 >= args.size()) {
+                err.println("isg session " + cmd + ": '" + args.get(i) + "' needs a value (see isg session --help)");
+                return KeysCommand.EXIT_USAGE;
+            }
+            o.put(args.get(i), args.get(++i));
+        }
+        if (!o.containsKey("--token-file")) {
+            err.println("isg session " + cmd + ": --token-file is required");
+            return KeysCommand.EXIT_USAGE;
+        }
+        String api = o.getOrDefault("--api", "http://127.0.0.1:8080");
+        try {
+            String token = Files.readString(Path.of(o.get("--token-file")), StandardCharsets.UTF_8).trim();
+            HttpRequest.Builder req;
+            switch (cmd) {
+                case "list":
+                    req = HttpRequest.newBuilder(URI.create(api + "/sessions")).GET();
+                    break;
+                case "show":
+                case "del":
+                    String id = need(o, "--id");
+                    req = HttpRequest.newBuilder(URI.create(api + "/sessions/" + id));
+                    req = cmd.equals("show") ? req.GET() : req.DELETE();
+                    break;
+                case "add":
+                    req = HttpRequest.newBuilder(URI.create(api + "/sessions"))
+                            .POST(HttpRequest.BodyPublishers.ofString(addBody(o)));
+                    break;
+                case "remote":
+                    req = HttpRequest.newBuilder(URI.create(api + "/sessions/" + need(o, "--id")))
+                            .method("PATCH", HttpRequest.BodyPublishers.ofString(remoteBody(o)));
+                    break;
+                default:
+                    err.println("isg session: unknown command '" + cmd + "'\n" + HELP);
+                    return KeysCommand.EXIT_USAGE;
+            }
+            HttpResponse<String> r = http.send(req.header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() / 100 == 2) {
+                out.println(r.statusCode() == 204 ? "deleted " + o.get("--id") : r.body());
+                return 0;
+            }
+            err.println("isg session " + cmd + ": " + r.statusCode() + " " + r.body());
+            return r.statusCode() == 401 ? KeysCommand.EXIT_NOPERM : r.statusCode() / 100 == 4 ? KeysCommand.EXIT_DATA : 1;
+        } catch (IllegalArgumentException e) {
+            err.println("isg session " + cmd + ": " + e.getMessage());
+            return KeysCommand.EXIT_USAGE;
+        } catch (ConnectException e) {
+            err.println("isg session " + cmd + ": cannot reach the control API at " + api + " (is the gateway running?)");
+            return KeysCommand.EXIT_UNAVAILABLE;
+        } catch (IOException e) {
+            err.println("isg session " + cmd + ": " + e.getMessage());
+            return KeysCommand.EXIT_UNAVAILABLE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    private static String need(Map<String, String> o, String name) {
+        String v = o.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException(name + " is required");
+        }
+        return v;
+    }
+
+    private static String addBody(Map<String, String> o) {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode n = m.createObjectNode();
+        n.put("id", need(o, "--id"));
+        n.put("mode", need(o, "--mode"));
+        n.put("partner", need(o, "--partner"));
+        ObjectNode in = n.putObject("inside");
+        in.put("remote", need(o, "--inside-remote"));
+        for (String[] f : new String[][] {{"--suite", "suite"}, {"--receive-key", "receiveKey"},
+                {"--send-key", "sendKey"}, {"--mki", "mki"}}) {
+            if (o.containsKey(f[0])) {
+                in.put(f[1], o.get(f[0]));
+            }
+        }
+        if (o.containsKey("--outside-remote")) {
+            n.putObject("outside").put("remote", o.get("--outside-remote"));
+        }
+        return n.toString();
+    }
+
+    private static String remoteBody(Map<String, String> o) {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        if (o.containsKey("--inside-remote")) {
+            n.putObject("inside").put("remote", o.get("--inside-remote"));
+        }
+        if (o.containsKey("--outside-remote")) {
+            n.putObject("outside").put("remote", o.get("--outside-remote"));
+        }
+        return n.toString();
+    }
+}
