@@ -92,7 +92,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (path.equals("/status")) {
             requireMethod(m, "GET", HttpMethod.GET);
             return json(200, "{\"transport\":\"" + relay.transport() + "\",\"sessions\":" + relay.sessions().size()
-                    + ",\"totals\":" + relay.totals().toJson() + "}");
+                    + ",\"totals\":" + relay.totals().toJson() + ",\"kernelUdpNoPorts\":"
+                    + isg.relay.Counters.kernelUdpNoPorts() + "}");
         }
         if (path.equals("/sessions")) {
             if (m.equals(HttpMethod.GET)) {

@@ -55,6 +55,31 @@ public final class Counters {
         return n;
     }
 
+    /**
+     * The kernel's count of UDP datagrams that arrived for a port nobody listens on (Udp NoPorts
+     * in /proc/net/snmp): datagrams to an unallocated relay port are refused there, before any
+     * socket of ours sees them. Host-wide; -1 where the file is not readable.
+     */
+    public static long kernelUdpNoPorts() {
+        try {
+            java.util.List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/snmp"));
+            for (int i = 0; i + 1 < lines.size(); i++) {
+                if (lines.get(i).startsWith("Udp:") && lines.get(i + 1).startsWith("Udp:")) {
+                    String[] names = lines.get(i).split("\\s+");
+                    String[] values = lines.get(i + 1).split("\\s+");
+                    for (int k = 0; k < names.length; k++) {
+                        if (names[k].equals("NoPorts")) {
+                            return Long.parseLong(values[k]);
+                        }
+                    }
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
     /** {"in":..,"out":..,"bytesIn":..,"bytesOut":..,"drops":{"AUTH":..}} */
     public String toJson() {
         StringBuilder b = new StringBuilder("{\"packetsIn\":").append(packetsIn).append(",\"bytesIn\":").append(bytesIn)

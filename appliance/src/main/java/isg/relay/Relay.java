@@ -202,9 +202,17 @@ public final class Relay implements AutoCloseable {
 
     private Channel bind(EventLoop loop, Session s, Leg leg, boolean rtcp) throws RelayException {
         InetSocketAddress local = rtcp ? leg.localRtcp : leg.localRtp;
-        ChannelFuture f = new Bootstrap().group(loop).channel(channelClass)
+        Bootstrap b = new Bootstrap().group(loop).channel(channelClass)
                 .option(ChannelOption.SO_RCVBUF, 1 << 20).option(ChannelOption.SO_SNDBUF, 1 << 20)
-                .handler(new LegHandler(s, leg, rtcp)).bind(local).awaitUninterruptibly();
+                .handler(new LegHandler(s, leg, rtcp));
+        if (channelClass == EpollDatagramChannel.class) {
+            // batch reads: recvmmsg up to 16 datagrams a call; flushes of several writes already
+            // go out with sendmmsg
+            b.option(io.netty.channel.epoll.EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, Session.MAX_PACKET)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR,
+                            new io.netty.channel.FixedRecvByteBufAllocator(Session.MAX_PACKET * 16));
+        }
+        ChannelFuture f = b.bind(local).awaitUninterruptibly();
         if (!f.isSuccess()) {
             throw new RelayException(503, "cannot bind " + local + ": " + f.cause().getMessage(), f.cause());
         }

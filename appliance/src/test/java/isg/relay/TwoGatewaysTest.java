@@ -251,8 +251,10 @@ class TwoGatewaysTest {
         assertNull(home.session("short"));
         assertTrue(s[0].outside().sender.closed() && s[0].outside().receiver.closed(), "keys wiped");
         byte[] any = rtp(1, 1, 20, random);
+        long refusedBefore = Counters.kernelUdpNoPorts();
         mcHome.send(false, any, inside);
         assertNull(mcPartner.receive(false, 200), "an unallocated port forwards nothing");
+        assertTrue(Counters.kernelUdpNoPorts() > refusedBefore, "the kernel counts the datagram to the freed port");
         Session again = home.create(new SessionSpec("short", Session.Mode.HOP, "partner", mcHome.address(), null, null,
                 null, null));
         assertNotNull(again);
