@@ -95,8 +95,7 @@ public abstract class SrtpContext implements AutoCloseable {
         checkOpen();
         checkMki(keys.mki);
         keys.check(suite);
-        add(keys.mki.clone(), SrtpTransform.fromSessionKeys(policy.backend(), suite, keys.rtpKey, keys.rtpAuth,
-                keys.rtpSalt, keys.rtcpKey, keys.rtcpAuth, keys.rtcpSalt));
+        add(keys.mki.clone(), SrtpTransform.from(policy.backend(), suite, keys));
     }
 
     private void add(byte[] mki, SrtpTransform t) {

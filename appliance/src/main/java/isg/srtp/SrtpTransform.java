@@ -32,27 +32,26 @@ abstract class SrtpTransform implements AutoCloseable {
                     + suite.masterSaltLength() + "-byte master salt, got " + master.keyLength() + " and "
                     + master.saltLength() + " bytes");
         }
-        byte[] mk = master.key();
-        byte[] ms = master.salt();
         int kl = suite.masterKeyLength();
-        int sl = suite.masterSaltLength();
         int al = suite.aead() ? 0 : SrtpSuite.HMAC_SHA1_KEY_LENGTH;
-        byte[] rtpKey = KeyDerivation.derive(backend, mk, ms, KeyDerivation.LABEL_SRTP_ENCRYPTION, kl);
-        byte[] rtpAuth = KeyDerivation.derive(backend, mk, ms, KeyDerivation.LABEL_SRTP_AUTH, al);
-        byte[] rtpSalt = KeyDerivation.derive(backend, mk, ms, KeyDerivation.LABEL_SRTP_SALT, sl);
-        byte[] rtcpKey = KeyDerivation.derive(backend, mk, ms, KeyDerivation.LABEL_SRTCP_ENCRYPTION, kl);
-        byte[] rtcpAuth = KeyDerivation.derive(backend, mk, ms, KeyDerivation.LABEL_SRTCP_AUTH, al);
-        byte[] rtcpSalt = KeyDerivation.derive(backend, mk, ms, KeyDerivation.LABEL_SRTCP_SALT, sl);
-        try {
-            return fromSessionKeys(backend, suite, rtpKey, rtpAuth, rtpSalt, rtcpKey, rtcpAuth, rtcpSalt);
-        } finally {
-            Bytes.wipe(rtpKey);
-            Bytes.wipe(rtpAuth);
-            Bytes.wipe(rtpSalt);
-            Bytes.wipe(rtcpKey);
-            Bytes.wipe(rtcpAuth);
-            Bytes.wipe(rtcpSalt);
+        int sl = suite.masterSaltLength();
+        int[] lengths = {kl, al, sl, kl, al, sl};
+        byte[][] byLabel = new byte[6][];
+        for (int label = 0; label < 6; label++) {
+            byLabel[label] = KeyDerivation.derive(backend, master.key(), master.salt(), label, lengths[label]);
         }
+        try (SessionKeys keys = new SessionKeys(null, byLabel)) {
+            return from(backend, suite, keys);
+        } finally {
+            for (byte[] k : byLabel) {
+                Bytes.wipe(k);
+            }
+        }
+    }
+
+    /** Builds a transform from session keys (derived here, or in an HSM). */
+    static SrtpTransform from(CryptoBackend backend, SrtpSuite suite, SessionKeys k) {
+        return fromSessionKeys(backend, suite, k.rtpKey, k.rtpAuth, k.rtpSalt, k.rtcpKey, k.rtcpAuth, k.rtcpSalt);
     }
 
     /** Builds a transform from session keys directly (known-answer tests of RFC 7714 §16/§17). */

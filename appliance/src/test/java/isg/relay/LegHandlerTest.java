@@ -37,8 +37,8 @@ class LegHandlerTest {
     void aReprotectedPacketLeavesOnTheOtherLegAndForgeriesDoNot() throws Exception {
         Random r = new Random(1);
         SrtpSuite suite = SrtpSuite.AEAD_AES_128_GCM;
-        MasterKey in = key(suite, r);
-        MasterKey out = key(suite, r);
+        MasterKey in = isg.srtp.TestPackets.randomKey(suite, null, r);
+        MasterKey out = isg.srtp.TestPackets.randomKey(suite, null, r);
         SrtpPolicy p = SrtpPolicy.builder(suite).build();
         Leg inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress("127.0.0.1", 30000), MC, false,
                 new SrtpReceiver(p, in), new SrtpSender(p, in));
@@ -89,7 +89,7 @@ class LegHandlerTest {
     void theOutsideLegLatchesOnlyOnAnAuthenticatedPacket() throws Exception {
         Random r = new Random(2);
         SrtpSuite suite = SrtpSuite.AEAD_AES_128_GCM;
-        MasterKey out = key(suite, r);
+        MasterKey out = isg.srtp.TestPackets.randomKey(suite, null, r);
         SrtpPolicy p = SrtpPolicy.builder(suite).build();
         Leg inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress("127.0.0.1", 30000), MC, false, null, null);
         Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress("127.0.0.1", 31000), null, true,
@@ -118,13 +118,6 @@ class LegHandlerTest {
         LeakDetection.assertNoLeaks();
     }
 
-    private static MasterKey key(SrtpSuite s, Random r) {
-        byte[] k = new byte[s.masterKeyLength()];
-        byte[] salt = new byte[s.masterSaltLength()];
-        r.nextBytes(k);
-        r.nextBytes(salt);
-        return new MasterKey(k, salt);
-    }
 
     private static byte[] protect(SrtpSender tx, byte[] plain) {
         PacketBuffer b = new PacketBuffer(Arrays.copyOf(plain, plain.length + 64), 0, plain.length);

@@ -94,13 +94,6 @@ class TwoGatewaysTest {
         mcPartner.close();
     }
 
-    private static MasterKey key(SrtpSuite s, Random r) {
-        byte[] k = new byte[s.masterKeyLength()];
-        byte[] salt = new byte[s.masterSaltLength()];
-        r.nextBytes(k);
-        r.nextBytes(salt);
-        return new MasterKey(k, salt);
-    }
 
     private static byte[] rtp(int seq, int ssrc, int payload, Random r) {
         byte[] p = new byte[12 + payload];
@@ -168,10 +161,10 @@ class TwoGatewaysTest {
     void reprotectCarriesRtpAndRtcpBothWaysAndDropsWhatItMust() throws Exception {
         SrtpSuite suite = SrtpSuite.AES_CM_128_HMAC_SHA1_80;
         // home MC side: sends with a, receives with b; partner MC side: sends with c, receives with d
-        MasterKey a = key(suite, random);
-        MasterKey b = key(suite, random);
-        MasterKey c = key(suite, random);
-        MasterKey d = key(suite, random);
+        MasterKey a = isg.srtp.TestPackets.randomKey(suite, null, random);
+        MasterKey b = isg.srtp.TestPackets.randomKey(suite, null, random);
+        MasterKey c = isg.srtp.TestPackets.randomKey(suite, null, random);
+        MasterKey d = isg.srtp.TestPackets.randomKey(suite, null, random);
         SrtpPolicy p = SrtpPolicy.builder(suite).build();
         Session[] s = session("call-1", Session.Mode.REPROTECT, suite, new MasterKey[] {a, b}, new MasterKey[] {c, d});
         try (SrtpSender homeTx = new SrtpSender(p, a); SrtpReceiver homeRx = new SrtpReceiver(p, b);
