@@ -47,6 +47,7 @@ class MainTest {
         assertEquals(0, run("demo", "--seconds", "3"), err());
         String o = out();
         assertTrue(o.contains("[  1s] sessions home=2 partner=2"), o);
+        assertTrue(o.contains("front panels: home [RUN ●] [IN ●] [OUT ●] [HSM ●] [ALARM ○]"), o);
         assertTrue(o.contains("drops home {AUTH=1 REPLAY=1}"), "the staged forgery and replay are dropped and counted: " + o);
         assertTrue(o.matches("(?s).*demo done: [1-9]\\d* packets sent by the MC endpoints, [1-9]\\d* arrived authentic "
                 + "and intact, 0 bad.*"), o);

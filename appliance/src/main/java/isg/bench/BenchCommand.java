@@ -71,6 +71,7 @@ public final class BenchCommand {
         }
         try {
             RelayBench.run(out, relayStreams, relaySeconds);
+            out.println(TamperBench.measure(100));
         } catch (Exception e) {
             throw new IOException("relay benchmark failed: " + e.getMessage(), e);
         }

@@ -56,9 +56,16 @@ public final class Demo {
                 Relay home = Lab.relay("home", "partner", homeVault, 21000, 8, 1);
                 Relay partner = Lab.relay("partner", "home", partnerVault, 23000, 8, 1);
                 DatagramChannel homeCall = LoadGen.open(); DatagramChannel partnerCall = LoadGen.open();
-                DatagramChannel homeGroup = LoadGen.open(); DatagramChannel partnerGroup = LoadGen.open()) {
+                DatagramChannel homeGroup = LoadGen.open(); DatagramChannel partnerGroup = LoadGen.open();
+                isg.board.SimulatedBoard homeBoard = new isg.board.SimulatedBoard();
+                isg.board.SimulatedBoard partnerBoard = new isg.board.SimulatedBoard();
+                isg.box.FrontPanel homePanel = new isg.box.FrontPanel(homeBoard, home, homeVault);
+                isg.box.FrontPanel partnerPanel = new isg.box.FrontPanel(partnerBoard, partner, partnerVault)) {
+            new isg.box.TamperGuard(home, homeVault, homeBoard);
+            new isg.box.TamperGuard(partner, partnerVault, partnerBoard);
             out.println("ISG demo: two gateways on loopback (transport " + home.transport() + "), vaults: "
-                    + homeVault.kind().replaceAll(" \\(.*", "") + "; Ctrl-C stops it");
+                    + homeVault.kind().replaceAll(" \\(.*", "") + ", boards: " + homeBoard.describe()
+                    + "; Ctrl-C stops it");
             // reprotect: each MC side sends with one key and receives with another
             MasterKey homeUp = key(mc, null);
             MasterKey homeDown = key(mc, null);
@@ -123,6 +130,7 @@ public final class Demo {
                     misbehave(homeCall, hc.inside().localRtp(), homeUp, mcPolicy);
                 }
                 out.println(status(sec, home, partner, gens, last));
+                out.println("       front panels: home " + homeBoard.render() + "   partner " + partnerBoard.render());
             }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

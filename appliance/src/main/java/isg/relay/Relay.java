@@ -52,6 +52,7 @@ public final class Relay implements AutoCloseable {
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final Counters totals = new Counters();
     private final CryptoBackend backend;
+    private volatile boolean zeroised;
 
     public Relay(RelayConfig config, KeyVault vault, int threads) {
         this.config = config;
@@ -174,7 +175,31 @@ public final class Relay implements AutoCloseable {
         }
     }
 
+    /**
+     * Tamper or the zeroise button: every session key in memory is overwritten at once, so no
+     * session forwards another packet in either direction (each arrives as CLOSED and is dropped);
+     * new sessions are refused until the box is re-keyed and restarted. Returns how many sessions
+     * were wiped.
+     */
+    public int zeroise() {
+        zeroised = true;
+        int n = 0;
+        for (Session s : sessions.values()) {
+            s.closeKeys();
+            n++;
+        }
+        return n;
+    }
+
+    public boolean zeroised() {
+        return zeroised;
+    }
+
     private void validate(SessionSpec spec) throws RelayException {
+        if (zeroised) {
+            throw new RelayException(503, "the gateway was zeroised (tamper or zeroise button): it takes no sessions "
+                    + "until it is re-keyed and restarted");
+        }
         if (spec.id() == null || !spec.id().matches("[A-Za-z0-9._:-]{1,64}")) {
             throw new RelayException(400, "session id must be 1-64 characters of A-Z a-z 0-9 . _ : -");
         }
