@@ -1,0 +1,64 @@
+package isg.status;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** A real Mosquitto broker for a test: 127.0.0.1, a free port, started here and stopped by its PID. */
+final class Mosquitto implements AutoCloseable {
+
+    static final Path BINARY = Path.of("/usr/sbin/mosquitto");
+
+    final int port;
+    private final Path conf;
+    private Process process;
+
+    Mosquitto(Path dir) throws IOException, InterruptedException {
+        if (!Files.isExecutable(BINARY)) {
+            throw new IllegalStateException(BINARY + " is missing: the README's test command installs mosquitto");
+        }
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        conf = dir.resolve("mosquitto.conf");
+        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        start();
+    }
+
+    void start() throws IOException, InterruptedException {
+        process = new ProcessBuilder(BINARY.toString(), "-c", conf.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < end) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        throw new IOException("mosquitto did not start on port " + port);
+    }
+
+    String uri() {
+        return "tcp://127.0.0.1:" + port;
+    }
+
+    /** Stops the broker by its PID. */
+    void stop() throws InterruptedException {
+        if (process != null) {
+            ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroy);
+            process.waitFor(10, TimeUnit.SECONDS);
+            process = null;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+}
