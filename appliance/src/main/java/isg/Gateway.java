@@ -31,9 +31,13 @@ public final class Gateway implements AutoCloseable {
     private final KeyVault vault;
     private final Relay relay;
     private final ControlServer control;
+    private final isg.board.Board board;
+    private final isg.box.FrontPanel panel;
+    private final isg.box.TamperGuard guard;
+    private final isg.status.MqttStatus mqtt;
     private volatile GatewayConfig config;
 
-    public Gateway(Path file) throws ConfigException, VaultException, IOException {
+    public Gateway(Path file) throws ConfigException, VaultException, IOException, isg.board.BoardException {
         this.file = file;
         this.config = ConfigLoader.load(file);
         GatewayConfig c = config;
@@ -49,10 +53,42 @@ public final class Gateway implements AutoCloseable {
                 Arrays.fill(pass, '\0');
             }
         }
+        this.board = c.boardKind().equals("gpio")
+                ? isg.board.GpioBoard.openGpiod(isg.board.PinMap.named(c.boardPins()), java.time.Duration.ofSeconds(3))
+                : new isg.board.SimulatedBoard();
         this.relay = new Relay(c.relay(), vault, Math.max(1, Runtime.getRuntime().availableProcessors()));
         this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile());
+        this.panel = new isg.box.FrontPanel(board, relay, vault);
+        this.guard = new isg.box.TamperGuard(relay, vault, board);
+        isg.status.MqttStatus m = null;
+        if (c.mqttBroker() != null) {
+            isg.status.StatusReport report = new isg.status.StatusReport(relay, vault, board);
+            try {
+                m = new isg.status.MqttStatus(new isg.status.MqttStatus.Options(c.mqttBroker(), c.mqttPrefix(),
+                        c.relay().gatewayId(), c.mqttCredentials(), c.mqttMetricsSeconds(), 1000), report::state,
+                        report::metrics);
+            } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
+                throw new IOException("MQTT broker URI " + c.mqttBroker() + ": " + e.getMessage(), e);
+            }
+            isg.status.MqttStatus status = m;
+            guard.onZeroised(z -> {
+                status.raiseAlarm("tamper", z.cause());
+                status.event("zeroised", z.cause() + "; " + z.sessionsWiped() + " sessions wiped; vault " + z.vaultResult());
+                status.stateChanged();
+            });
+            vault.onEvent(e -> {
+                if (e.kind() == isg.hsm.VaultEvent.Kind.DOWN) {
+                    status.raiseAlarm("vault", e.detail());
+                } else if (e.kind() == isg.hsm.VaultEvent.Kind.UP) {
+                    status.clearAlarm("vault");
+                }
+                status.stateChanged();
+            });
+        }
+        this.mqtt = m;
         LOG.log(System.Logger.Level.INFO, "gateway " + c.relay().gatewayId() + " ready: vault " + vault.kind()
-                + ", relay " + relay.transport() + ", control API on " + control.address());
+                + ", board " + board.describe() + ", relay " + relay.transport() + ", control API on " + control.address()
+                + (mqtt == null ? ", no MQTT broker configured" : ", MQTT " + c.mqttBroker()));
     }
 
     public Relay relay() {
@@ -71,6 +107,10 @@ public final class Gateway implements AutoCloseable {
         return control;
     }
 
+    public isg.board.Board board() {
+        return board;
+    }
+
     /** Re-reads the configuration file; throws (and changes nothing) when it cannot be applied. */
     public synchronized void reload() throws ConfigException, RelayException {
         GatewayConfig next = ConfigLoader.load(file);
@@ -81,8 +121,13 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
+        if (mqtt != null) {
+            mqtt.close();
+        }
+        panel.close();
         control.close();
         relay.close();
+        board.close();
         vault.close();
         try {
             audit.close();

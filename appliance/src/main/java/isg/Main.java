@@ -25,7 +25,8 @@ public final class Main {
             "                      self-test, then packets/s of the engine (jdk and fips backends) and of",
             "                      libsrtp on this machine, as BENCH / BENCH-ALLOC / BENCH-RATIO lines",
             "  run --config FILE   run a gateway: vault, relay and control API from a YAML file; SIGHUP reloads it",
-            "  demo [--seconds N]  two gateways on loopback with MC endpoints streaming through them both ways",
+            "  demo [--seconds N] [--mqtt tcp://host:port]",
+            "                      two gateways on loopback with MC endpoints streaming through them both ways",
             "                      (one reprotect, one hop session); a status line per second; Ctrl-C stops it",
             "  session <command>   sessions through a running gateway's control API: add, list, show, del, remote",
             "                      (isg session --help)",
@@ -60,22 +61,33 @@ public final class Main {
                     return new BenchCommand(out, options.contains("--quick"), !options.contains("--no-libsrtp")).run();
                 case "demo": {
                     double seconds = 0;
-                    if (options.size() == 2 && options.get(0).equals("--seconds")) {
-                        try {
-                            seconds = Double.parseDouble(options.get(1));
-                        } catch (NumberFormatException e) {
-                            seconds = -1;
+                    String mqtt = null;
+                    boolean usage = false;
+                    for (int i = 0; i < options.size(); i += 2) {
+                        String v = i + 1 < options.size() ? options.get(i + 1) : null;
+                        if (v == null) {
+                            usage = true;
+                        } else if (options.get(i).equals("--seconds")) {
+                            try {
+                                seconds = Double.parseDouble(v);
+                            } catch (NumberFormatException e) {
+                                usage = true;
+                            }
+                        } else if (options.get(i).equals("--mqtt")) {
+                            mqtt = v;
+                        } else {
+                            usage = true;
                         }
                     }
-                    if ((!options.isEmpty() && options.size() != 2) || seconds < 0) {
-                        err.println("isg demo: usage: isg demo [--seconds N]");
+                    if (usage || seconds < 0) {
+                        err.println("isg demo: usage: isg demo [--seconds N] [--mqtt tcp://host:port]");
                         return EXIT_USAGE;
                     }
                     if (!selfTest(out, err)) {
                         return EXIT_SELFTEST;
                     }
                     try {
-                        return isg.demo.Demo.run(out, seconds);
+                        return isg.demo.Demo.run(out, seconds, mqtt);
                     } catch (Exception e) {
                         err.println("isg demo: " + e);
                         return 1;
@@ -113,7 +125,8 @@ public final class Main {
         Gateway g;
         try {
             g = new Gateway(file);
-        } catch (isg.config.ConfigException | isg.hsm.VaultException | java.io.IOException e) {
+        } catch (isg.config.ConfigException | isg.hsm.VaultException | java.io.IOException
+                | isg.board.BoardException e) {
             err.println("isg run: " + e.getMessage());
             return e instanceof isg.config.ConfigException ? 78 : 69;
         }

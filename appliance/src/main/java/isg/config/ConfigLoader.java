@@ -74,7 +74,7 @@ public final class ConfigLoader {
             throw new ConfigException(file + ":1: the file must be a YAML mapping (gateway:, vault:, inside:, ...)");
         }
         Map<String, Node> top = map(root, "", Set.of("gateway", "vault", "inside", "outside", "partners", "limits",
-                "crypto", "control"));
+                "crypto", "control", "board", "mqtt"));
         Map<String, Node> gateway = section(top, "gateway", root, Set.of("id"));
         String id = text(gateway, "id", "gateway.id", root, true);
         if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
@@ -138,6 +138,39 @@ public final class ConfigLoader {
         Map<String, Node> control = section(top, "control", root, Set.of("listen", "tokenFile"));
         InetSocketAddress listen = socket(control, "listen", "control.listen");
         Path tokenFile = path(control, "tokenFile", "control.tokenFile", true);
+        Map<String, Node> boardNode = top.containsKey("board") ? map(top.get("board"), "board.", Set.of("kind", "pins"))
+                : Map.of();
+        String boardKind = boardNode.containsKey("kind") ? text(boardNode, "kind", "board.kind", root, true) : "simulated";
+        if (!boardKind.equals("simulated") && !boardKind.equals("gpio")) {
+            throw error(boardNode.get("kind"), "board.kind", "simulated or gpio, got '" + boardKind + "'");
+        }
+        String pins = boardNode.containsKey("pins") ? text(boardNode, "pins", "board.pins", root, true) : "pi4";
+        if (!pins.equals("pi4") && !pins.equals("pi5")) {
+            throw error(boardNode.get("pins"), "board.pins", "pi4 or pi5, got '" + pins + "'");
+        }
+        String broker = null;
+        String prefix = "isg";
+        Path mqttCred = null;
+        int metricsSeconds = 10;
+        if (top.containsKey("mqtt")) {
+            Map<String, Node> mq = map(top.get("mqtt"), "mqtt.", Set.of("broker", "prefix", "credentialsFile",
+                    "metricsSeconds"));
+            broker = text(mq, "broker", "mqtt.broker", top.get("mqtt"), true);
+            if (!broker.matches("(tcp|ssl)://[^/\\s]+:\\d+")) {
+                throw error(mq.get("broker"), "mqtt.broker", "tcp://host:port or ssl://host:port, got '" + broker + "'");
+            }
+            if (mq.containsKey("prefix")) {
+                prefix = text(mq, "prefix", "mqtt.prefix", top.get("mqtt"), true);
+                if (!prefix.matches("[A-Za-z0-9_/-]+") || prefix.startsWith("/") || prefix.endsWith("/")) {
+                    throw error(mq.get("prefix"), "mqtt.prefix", "a topic prefix like isg or site/isg, got '" + prefix
+                            + "'");
+                }
+            }
+            mqttCred = path(mq, "credentialsFile", "mqtt.credentialsFile", false);
+            if (mq.containsKey("metricsSeconds")) {
+                metricsSeconds = integer(mq, "metricsSeconds", "mqtt.metricsSeconds", 1, 3600);
+            }
+        }
         RelayConfig relay;
         try {
             relay = new RelayConfig(id, inAddr, inPorts[0], inPorts[1], outAddr, outPorts[0], outPorts[1], partners, idle,
@@ -148,7 +181,8 @@ public final class ConfigLoader {
         if (overlap(inAddr, inPorts, outAddr, outPorts)) {
             throw error(outside.get("ports"), "outside.ports", "overlaps inside.ports on the same address");
         }
-        return new GatewayConfig(file, relay, kind, keystore, pass, module, token, pin, audit, listen, tokenFile);
+        return new GatewayConfig(file, relay, kind, keystore, pass, module, token, pin, audit, listen, tokenFile,
+                boardKind, pins, broker, prefix, mqttCred, metricsSeconds);
     }
 
     private static boolean overlap(InetAddress a, int[] ap, InetAddress b, int[] bp) {

@@ -8,7 +8,11 @@ import java.nio.file.Path;
  * One gateway's configuration file, validated: relay settings, the vault, the control API.
  *
  * @param vaultKind {@code soft} or {@code pkcs11}
+ * @param boardKind {@code simulated} or {@code gpio}
+ * @param mqttBroker null when no broker is configured
  */
 public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path keystore, Path passphraseFile,
-        Path module, String token, Path pinFile, Path audit, InetSocketAddress controlListen, Path controlTokenFile) {
+        Path module, String token, Path pinFile, Path audit, InetSocketAddress controlListen, Path controlTokenFile,
+        String boardKind, String boardPins, String mqttBroker, String mqttPrefix, Path mqttCredentials,
+        int mqttMetricsSeconds) {
 }

@@ -49,6 +49,11 @@ public final class Demo {
 
     /** Runs for {@code seconds} (0: until interrupted); returns 0 when every stream arrived intact. */
     public static int run(PrintStream out, double seconds) throws Exception {
+        return run(out, seconds, null);
+    }
+
+    /** As {@link #run(PrintStream, double)}, each gateway also publishing its status to {@code mqttBroker}. */
+    public static int run(PrintStream out, double seconds, String mqttBroker) throws Exception {
         SrtpSuite mc = SrtpSuite.AES_CM_128_HMAC_SHA1_80;
         SrtpSuite e2e = SrtpSuite.AEAD_AES_128_GCM;
         List<LoadGen> gens = new ArrayList<>();
@@ -63,6 +68,17 @@ public final class Demo {
                 isg.box.FrontPanel partnerPanel = new isg.box.FrontPanel(partnerBoard, partner, partnerVault)) {
             new isg.box.TamperGuard(home, homeVault, homeBoard);
             new isg.box.TamperGuard(partner, partnerVault, partnerBoard);
+            List<isg.status.MqttStatus> statuses = new ArrayList<>();
+            if (mqttBroker != null) {
+                for (Object[] g : new Object[][] {{"home", home, homeVault, homeBoard},
+                        {"partner", partner, partnerVault, partnerBoard}}) {
+                    isg.status.StatusReport r = new isg.status.StatusReport((Relay) g[1], (KeyVault) g[2],
+                            (isg.board.Board) g[3]);
+                    statuses.add(new isg.status.MqttStatus(new isg.status.MqttStatus.Options(mqttBroker, "isg",
+                            (String) g[0], null, 1, 100), r::state, r::metrics));
+                }
+                out.println("status published to " + mqttBroker + " under isg/home and isg/partner");
+            }
             out.println("ISG demo: two gateways on loopback (transport " + home.transport() + "), vaults: "
                     + homeVault.kind().replaceAll(" \\(.*", "") + ", boards: " + homeBoard.describe()
                     + "; Ctrl-C stops it");
@@ -137,6 +153,7 @@ public final class Demo {
             } catch (IllegalStateException shuttingDown) {
                 // Ctrl-C: the hook is running
             }
+            statuses.forEach(isg.status.MqttStatus::close);
             long sent = gens.stream().mapToLong(LoadGen::sent).sum();
             long received = gens.stream().mapToLong(LoadGen::received).sum();
             long bad = gens.stream().mapToLong(LoadGen::bad).sum();

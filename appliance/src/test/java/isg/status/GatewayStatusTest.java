@@ -1,0 +1,97 @@
+package isg.status;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import isg.Gateway;
+import isg.board.BoardException;
+import isg.board.SimulatedBoard;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A gateway from its file with a broker and a board; the demo publishing; a real board that is not there. */
+class GatewayStatusTest {
+
+    @TempDir
+    Path dir;
+
+    private Path config(int base, String extra) throws Exception {
+        Files.writeString(dir.resolve("pass"), "keystore passphrase\n");
+        Files.writeString(dir.resolve("token"), "control-token-0123456789abcdef\n");
+        Path f = dir.resolve("isg.yaml");
+        Files.writeString(f, "gateway: {id: home}\nvault: {kind: soft, keystore: keys.bcfks, passphraseFile: pass}\n"
+                + "inside: {address: 127.0.0.1, ports: " + base + "-" + (base + 19) + "}\n"
+                + "outside: {address: 127.0.0.1, ports: " + (base + 100) + "-" + (base + 119) + "}\n"
+                + "control: {listen: \"127.0.0.1:0\", tokenFile: token}\n" + extra);
+        return f;
+    }
+
+    @Test
+    void aGatewayReportsToItsBrokerAndRaisesTheTamperAlarm() throws Exception {
+        try (Mosquitto broker = new Mosquitto(dir)) {
+            MqttClient dash = new MqttClient(broker.uri(), "dash", new MemoryPersistence());
+            dash.connect();
+            java.util.Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+            dash.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+                new org.eclipse.paho.mqttv5.common.MqttSubscription("isg/#", 1)},
+                    new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
+                        (t, m) -> seen.put(t, new String(m.getPayload(), StandardCharsets.UTF_8))});
+            try (Gateway g = new Gateway(config(36000, "mqtt: {broker: \"" + broker.uri() + "\", metricsSeconds: 1}\n"
+                    + "board: {kind: simulated}\n"))) {
+                await(seen, "isg/home/status", "online");
+                await(seen, "isg/home/state", "\"board\":\"simulated board\"");
+                ((SimulatedBoard) g.board()).tamperLoop(false);
+                await(seen, "isg/home/alarms/tamper", "\"active\":true");
+                await(seen, "isg/home/state", "\"mode\":\"zeroised\"");
+            }
+            await(seen, "isg/home/status", "offline");
+            dash.disconnect();
+            dash.close();
+        }
+    }
+
+    @Test
+    void theDemoPublishesBothGatewaysWhenABrokerIsGiven() throws Exception {
+        try (Mosquitto broker = new Mosquitto(dir)) {
+            MqttClient dash = new MqttClient(broker.uri(), "dash2", new MemoryPersistence());
+            dash.connect();
+            java.util.Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+            dash.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+                new org.eclipse.paho.mqttv5.common.MqttSubscription("isg/#", 1)},
+                    new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
+                        (t, m) -> seen.put(t, new String(m.getPayload(), StandardCharsets.UTF_8))});
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertEquals(0, isg.demo.Demo.run(new PrintStream(out, true, StandardCharsets.UTF_8), 2.5, broker.uri()));
+            assertTrue(seen.getOrDefault("isg/home/metrics", "").contains("\"packetsIn\""), seen.toString());
+            assertTrue(seen.containsKey("isg/partner/state"), seen.keySet().toString());
+            dash.disconnect();
+            dash.close();
+        }
+    }
+
+    @Test
+    void aConfiguredGpioBoardThatIsNotThereStopsTheStart() throws Exception {
+        BoardException e = assertThrows(BoardException.class, () -> new Gateway(config(36200, "board: {kind: gpio}\n"))
+                .close());
+        assertTrue(e.getMessage().contains("no GPIO character device"), e.getMessage());
+    }
+
+    private static void await(java.util.Map<String, String> seen, String topic, String contains) throws Exception {
+        long end = System.nanoTime() + 15_000_000_000L;
+        while (System.nanoTime() < end) {
+            if (seen.getOrDefault(topic, "").contains(contains)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError(topic + " never contained " + contains + "; last: " + seen.get(topic));
+    }
+}
