@@ -65,8 +65,8 @@ public final class Gateway implements AutoCloseable {
             isg.status.StatusReport report = new isg.status.StatusReport(relay, vault, board);
             try {
                 m = new isg.status.MqttStatus(new isg.status.MqttStatus.Options(c.mqttBroker(), c.mqttPrefix(),
-                        c.relay().gatewayId(), c.mqttCredentials(), c.mqttMetricsSeconds(), 1000), report::state,
-                        report::metrics);
+                        c.relay().gatewayId(), c.mqttCredentials(), c.mqttMetricsSeconds(), 1000, c.mqttCa(),
+                        c.mqttClientKeyStore(), c.mqttClientKeyStorePassword()), report::state, report::metrics);
             } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
                 throw new IOException("MQTT broker URI " + c.mqttBroker() + ": " + e.getMessage(), e);
             }

@@ -152,9 +152,15 @@ public final class ConfigLoader {
         String prefix = "isg";
         Path mqttCred = null;
         int metricsSeconds = 10;
+        Path mqttCa = null;
+        Path mqttKs = null;
+        Path mqttKsPass = null;
         if (top.containsKey("mqtt")) {
             Map<String, Node> mq = map(top.get("mqtt"), "mqtt.", Set.of("broker", "prefix", "credentialsFile",
-                    "metricsSeconds"));
+                    "metricsSeconds", "caFile", "clientKeyStore", "clientKeyStorePasswordFile"));
+            mqttCa = path(mq, "caFile", "mqtt.caFile", false);
+            mqttKs = path(mq, "clientKeyStore", "mqtt.clientKeyStore", false);
+            mqttKsPass = path(mq, "clientKeyStorePasswordFile", "mqtt.clientKeyStorePasswordFile", mqttKs != null);
             broker = text(mq, "broker", "mqtt.broker", top.get("mqtt"), true);
             if (!broker.matches("(tcp|ssl)://[^/\\s]+:\\d+")) {
                 throw error(mq.get("broker"), "mqtt.broker", "tcp://host:port or ssl://host:port, got '" + broker + "'");
@@ -182,7 +188,7 @@ public final class ConfigLoader {
             throw error(outside.get("ports"), "outside.ports", "overlaps inside.ports on the same address");
         }
         return new GatewayConfig(file, relay, kind, keystore, pass, module, token, pin, audit, listen, tokenFile,
-                boardKind, pins, broker, prefix, mqttCred, metricsSeconds);
+                boardKind, pins, broker, prefix, mqttCred, metricsSeconds, mqttCa, mqttKs, mqttKsPass);
     }
 
     private static boolean overlap(InetAddress a, int[] ap, InetAddress b, int[] bp) {

@@ -14,5 +14,5 @@ import java.nio.file.Path;
 public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path keystore, Path passphraseFile,
         Path module, String token, Path pinFile, Path audit, InetSocketAddress controlListen, Path controlTokenFile,
         String boardKind, String boardPins, String mqttBroker, String mqttPrefix, Path mqttCredentials,
-        int mqttMetricsSeconds) {
+        int mqttMetricsSeconds, Path mqttCa, Path mqttClientKeyStore, Path mqttClientKeyStorePassword) {
 }

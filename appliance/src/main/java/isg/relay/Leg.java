@@ -63,6 +63,11 @@ public final class Leg {
         return counters;
     }
 
+    /** Whether every SRTP context of this leg has been closed and its keys overwritten. */
+    public boolean keysWiped() {
+        return (receiver == null || receiver.closed()) && (sender == null || sender.closed());
+    }
+
     /** Wipes this leg's keys. */
     void closeKeys() {
         if (receiver != null) {

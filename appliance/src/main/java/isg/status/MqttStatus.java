@@ -46,7 +46,12 @@ public final class MqttStatus implements AutoCloseable {
      * @param credentials optional file with the username on the first line and the password on the second
      */
     public record Options(String brokerUri, String prefix, String boxId, Path credentials, int metricsSeconds,
-            int queueCapacity) {
+            int queueCapacity, Path caCertificate, Path clientKeyStore, Path clientKeyStorePassword) {
+
+        public Options(String brokerUri, String prefix, String boxId, Path credentials, int metricsSeconds,
+                int queueCapacity) {
+            this(brokerUri, prefix, boxId, credentials, metricsSeconds, queueCapacity, null, null, null);
+        }
     }
 
     private final Options options;
@@ -124,6 +129,9 @@ public final class MqttStatus implements AutoCloseable {
         o.setConnectionTimeout(5);
         MqttMessage will = new MqttMessage("offline".getBytes(StandardCharsets.UTF_8), 1, true, null);
         o.setWill(base + "/status", will);
+        if (options.caCertificate() != null || options.clientKeyStore() != null) {
+            o.setSocketFactory(tls());
+        }
         if (options.credentials() != null) {
             try {
                 String[] lines = Files.readString(options.credentials(), StandardCharsets.UTF_8).split("\n");
@@ -136,6 +144,47 @@ public final class MqttStatus implements AutoCloseable {
             }
         }
         return o;
+    }
+
+    /**
+     * TLS to the broker: trust only the CA in {@code caCertificate} (PEM or DER); present the
+     * client certificate in {@code clientKeyStore} (PKCS#12, password from its own file) when given.
+     */
+    private javax.net.ssl.SSLSocketFactory tls() {
+        try {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            trust.load(null, null);
+            if (options.caCertificate() != null) {
+                try (var in = Files.newInputStream(options.caCertificate())) {
+                    int i = 0;
+                    for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                        trust.setCertificateEntry("ca-" + i++, c);
+                    }
+                }
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory
+                    .getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(options.caCertificate() != null ? trust : null);
+            javax.net.ssl.KeyManager[] kms = null;
+            if (options.clientKeyStore() != null) {
+                char[] pw = Files.readString(options.clientKeyStorePassword(), StandardCharsets.UTF_8).trim().toCharArray();
+                java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+                try (var in = Files.newInputStream(options.clientKeyStore())) {
+                    ks.load(in, pw);
+                }
+                javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory
+                        .getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(ks, pw);
+                java.util.Arrays.fill(pw, '\0');
+                kms = kmf.getKeyManagers();
+            }
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(kms, tmf.getTrustManagers(), null);
+            return ctx.getSocketFactory();
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("MQTT TLS settings cannot be used (" + options.caCertificate() + ", "
+                    + options.clientKeyStore() + "): " + e.getMessage(), e);
+        }
     }
 
     private void connect() {

@@ -18,14 +18,31 @@ final class Mosquitto implements AutoCloseable {
     private Process process;
 
     Mosquitto(Path dir) throws IOException, InterruptedException {
+        this(dir, null);
+    }
+
+    /** A TLS listener on {@link #tlsPort} as well, with these mosquitto.conf lines (cafile, certfile, ...). */
+    final int tlsPort;
+
+    Mosquitto(Path dir, String tlsListenerLines) throws IOException, InterruptedException {
         if (!Files.isExecutable(BINARY)) {
             throw new IllegalStateException(BINARY + " is missing: the README's test command installs mosquitto");
         }
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
+        if (tlsListenerLines != null) {
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                tlsPort = s.getLocalPort();
+            }
+        } else {
+            tlsPort = -1;
+        }
         conf = dir.resolve("mosquitto.conf");
-        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        // as root, mosquitto would drop to its own user, which cannot read a test's private temp dir
+        Files.writeString(conf, "user " + System.getProperty("user.name") + "\nper_listener_settings true\nlistener " + port + " 127.0.0.1\nallow_anonymous true\n"
+                + (tlsListenerLines == null ? "" : "listener " + tlsPort + " 127.0.0.1\nallow_anonymous true\n"
+                        + tlsListenerLines + "\n") + "persistence false\n");
         start();
     }
 

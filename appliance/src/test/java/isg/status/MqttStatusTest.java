@@ -114,6 +114,11 @@ class MqttStatusTest {
                     JsonNode tamper = JSON.readTree(d.await("homeassistant/binary_sensor/isg_home/tamper/config",
                             s -> true));
                     assertEquals("tamper", tamper.get("device_class").asText());
+                    // Home Assistant restarts: it says online and gets the discovery configs again
+                    d.client.publish("homeassistant/sensor/isg_home/sessions/config", new byte[0], 1, true);
+                    d.await("homeassistant/sensor/isg_home/sessions/config", String::isEmpty);
+                    d.client.publish("homeassistant/status", "online".getBytes(StandardCharsets.UTF_8), 1, false);
+                    d.await("homeassistant/sensor/isg_home/sessions/config", s -> s.contains("unique_id"));
                     status.raiseAlarm("tamper", "tamper loop opened");
                     assertTrue(JSON.readTree(d.await("isg/home/alarms/tamper", s -> s.contains("true")))
                             .get("active").asBoolean());
