@@ -63,6 +63,18 @@ public final class Leg {
         return counters;
     }
 
+    /** The smallest key-expiry horizon (packets) of this leg's contexts; Long.MAX_VALUE without keys. */
+    public long keyHorizon() {
+        long h = Long.MAX_VALUE;
+        if (receiver != null && !receiver.closed()) {
+            h = Math.min(h, receiver.srtpPacketsLeft());
+        }
+        if (sender != null && !sender.closed()) {
+            h = Math.min(h, sender.srtpPacketsLeft());
+        }
+        return h;
+    }
+
     /** Whether every SRTP context of this leg has been closed and its keys overwritten. */
     public boolean keysWiped() {
         return (receiver == null || receiver.closed()) && (sender == null || sender.closed());

@@ -186,6 +186,18 @@ public abstract class SrtpContext implements AutoCloseable {
         throw new IllegalArgumentException("no key with that MKI");
     }
 
+    /**
+     * How many more SRTP packets the most used master key may protect or accept before
+     * {@link SrtpStatus#KEY_EXPIRED}: the key-expiry horizon operators watch.
+     */
+    public long srtpPacketsLeft() {
+        long left = policy.maxSrtpPackets();
+        for (KeySlot s : slots) {
+            left = Math.min(left, policy.maxSrtpPackets() - s.srtpPackets);
+        }
+        return left;
+    }
+
     /** The ROC of a stream, or -1 if the SSRC is unknown here. */
     public long roc(int ssrc) {
         SrtpStream s = streams.get(ssrc);

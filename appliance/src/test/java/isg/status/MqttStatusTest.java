@@ -105,6 +105,8 @@ class MqttStatusTest {
                     assertTrue(state.get("vault").get("kind").asText().startsWith("software token"));
                     JsonNode metrics = JSON.readTree(d.await("isg/home/metrics", s -> true));
                     assertNotNull(metrics.get("dropsByReason").get("AUTH"));
+                    assertNotNull(metrics.get("legs").get("outside").get("ppsIn"));
+                    assertTrue(metrics.has("keyExpiryHorizonPackets"));
                     // discovery: well-formed JSON with what Home Assistant needs
                     JsonNode sensor = JSON.readTree(d.await("homeassistant/sensor/isg_home/sessions/config", s -> true));
                     for (String f : new String[] {"name", "unique_id", "state_topic", "availability_topic", "device"}) {
@@ -127,7 +129,14 @@ class MqttStatusTest {
                     status.raiseAlarm("vault", "vault down");
                     d.await("isg/home/alarms/vault", s -> s.contains("true"));
                 }
-                // a dashboard that arrives later sees the retained state and alarms
+                // a dashboard that arrives later sees the retained state and alarms; nothing secret anywhere
+                try (Dashboard all = new Dashboard(broker.uri(), "#")) {
+                    all.await("isg/home/metrics", m -> true);
+                    String everything = String.join("\n", all.last.values());
+                    for (String secret : new String[] {"lab home", "passphrase", "PRIVATE KEY", "pin"}) {
+                        assertTrue(!everything.contains(secret), "a message carries '" + secret + "'");
+                    }
+                }
                 try (Dashboard late = new Dashboard(broker.uri(), "isg/#")) {
                     late.await("isg/home/status", "online"::equals);
                     late.await("isg/home/state", s -> s.contains("\"gateway\":\"home\""));
