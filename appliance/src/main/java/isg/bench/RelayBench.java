@@ -25,12 +25,21 @@ import java.util.List;
  */
 public final class RelayBench {
 
+    /** Thousands of sessions come and go here: their per-session INFO lines would drown the figures. */
+    private static final java.util.logging.Logger RELAY_LOG = java.util.logging.Logger.getLogger("isg.relay");
+
     private RelayBench() {
     }
 
     public static void run(PrintStream out, int[] streamCounts, double seconds) throws Exception {
-        for (int n : streamCounts) {
-            out.println(measure(n, seconds));
+        java.util.logging.Level before = RELAY_LOG.getLevel();
+        RELAY_LOG.setLevel(java.util.logging.Level.WARNING);
+        try {
+            for (int n : streamCounts) {
+                out.println(measure(n, seconds));
+            }
+        } finally {
+            RELAY_LOG.setLevel(before);
         }
     }
 
