@@ -99,7 +99,7 @@ public final class Main {
                         return EXIT_USAGE;
                     }
                     if (!selfTest(out, err)) {
-                        return EXIT_SELFTEST;
+                        return showSelfTestFailure(java.nio.file.Path.of(options.get(1)), out, err);
                     }
                     return runGateway(java.nio.file.Path.of(options.get(1)), out, err);
                 case "session":
@@ -158,8 +158,34 @@ public final class Main {
     }
 
     /** The start-up self-test: every RFC vector on every backend, before any packet. */
+    /** Where the self-test gets its backends; tests swap in a broken one to see the box stop. */
+    static java.util.function.Function<String, CryptoBackend> backends = CryptoBackend::named;
+
     static boolean selfTest(PrintStream out, PrintStream err) {
-        return selfTest(List.of("jdk", "fips"), CryptoBackend::named, out, err);
+        return selfTest(List.of("jdk", "fips"), backends, out, err);
+    }
+
+    /**
+     * The self-test failed under {@code isg run}: the configured front panel shows it (RUN blinks
+     * fast, ALARM on) for {@code isg.selftest.holdSeconds} (default 30) so someone at the rack sees
+     * it, then the process exits 70 and forwards nothing.
+     */
+    private static int showSelfTestFailure(java.nio.file.Path file, PrintStream out, PrintStream err) {
+        try {
+            isg.config.GatewayConfig c = isg.config.ConfigLoader.load(file);
+            try (isg.board.Board board = c.boardKind().equals("gpio")
+                    ? isg.board.GpioBoard.openGpiod(isg.board.PinMap.named(c.boardPins()), java.time.Duration.ofSeconds(3))
+                    : new isg.board.SimulatedBoard()) {
+                isg.box.FrontPanel.selfTestFailed(board);
+                out.println("front panel: " + board.render());
+                Thread.sleep(Long.getLong("isg.selftest.holdSeconds", 30) * 1000);
+            }
+        } catch (isg.config.ConfigException | isg.board.BoardException e) {
+            err.println("isg run: cannot show the self-test failure on the front panel: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return EXIT_SELFTEST;
     }
 
     static boolean selfTest(List<String> names, java.util.function.Function<String, CryptoBackend> backends,

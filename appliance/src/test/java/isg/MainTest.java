@@ -64,10 +64,42 @@ class MainTest {
         assertTrue(err().contains("unknown option '--fast'"), err());
     }
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+
+    /** isg run with a backend that fails its vectors: nothing runs, the front panel says so. */
+    @Test
+    void aFailedSelfTestUnderRunShowsOnTheFrontPanelAndStops() throws Exception {
+        java.nio.file.Path cfg = dir.resolve("isg.yaml");
+        java.nio.file.Files.writeString(cfg, "gateway: {id: home}\nvault: {kind: soft, keystore: k.bcfks, passphraseFile: p}\n"
+                + "inside: {address: 127.0.0.1, ports: 37000-37019}\noutside: {address: 127.0.0.1, ports: 37100-37119}\n"
+                + "control: {listen: \"127.0.0.1:0\", tokenFile: t}\nboard: {kind: simulated}\n");
+        java.util.function.Function<String, CryptoBackend> real = Main.backends;
+        System.setProperty("isg.selftest.holdSeconds", "0");
+        Main.backends = name -> broken();
+        try {
+            assertEquals(Main.EXIT_SELFTEST, run("run", "--config", cfg.toString()));
+        } finally {
+            Main.backends = real;
+            System.clearProperty("isg.selftest.holdSeconds");
+        }
+        assertTrue(out().contains("[RUN ◑]") && out().contains("[ALARM ●]"), out());
+        assertTrue(err().contains("FAILED: RFC 2202"), err());
+    }
+
     /** A backend whose HMAC is off by one bit: the box must refuse to start, saying why. */
     @Test
     void aBackendThatFailsItsVectorsStopsTheBox() {
-        CryptoBackend broken = new CryptoBackend() {
+        CryptoBackend broken = broken();
+        boolean ok = Main.selfTest(List.of("broken"), n -> broken, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertFalse(ok);
+        assertTrue(err().contains("self-test broken FAILED: RFC 2202"), err());
+        assertTrue(err().contains("must not forward traffic"), err());
+    }
+
+    private static CryptoBackend broken() {
+        return new CryptoBackend() {
             @Override
             public String name() {
                 return "broken";
@@ -105,10 +137,5 @@ class MainTest {
                 return JdkBackend.INSTANCE.aesGcm(key);
             }
         };
-        boolean ok = Main.selfTest(List.of("broken"), n -> broken, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertFalse(ok);
-        assertTrue(err().contains("self-test broken FAILED: RFC 2202"), err());
-        assertTrue(err().contains("must not forward traffic"), err());
     }
 }
