@@ -38,6 +38,12 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // Netty samples buffers for leak reports by default, which allocates on the packet path;
+        // the tests run it at paranoid, the box runs without unless told otherwise
+        if (System.getProperty("io.netty.leakDetection.level") == null
+                && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+        }
         System.exit(run(args, System.out, System.err));
     }
 

@@ -228,6 +228,9 @@ public final class Relay implements AutoCloseable {
     private Channel bind(EventLoop loop, Session s, Leg leg, boolean rtcp) throws RelayException {
         InetSocketAddress local = rtcp ? leg.localRtcp : leg.localRtp;
         Bootstrap b = new Bootstrap().group(loop).channel(channelClass)
+                // pooled: its slices and buffers are recycled (Netty 4.2's adaptive default allocates a
+                // slice object per received datagram)
+                .option(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.SO_RCVBUF, 1 << 20).option(ChannelOption.SO_SNDBUF, 1 << 20)
                 .handler(new LegHandler(s, leg, rtcp));
         if (channelClass == EpollDatagramChannel.class) {
