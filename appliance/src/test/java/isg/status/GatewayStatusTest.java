@@ -37,13 +37,8 @@ class GatewayStatusTest {
     @Test
     void aGatewayReportsToItsBrokerAndRaisesTheTamperAlarm() throws Exception {
         try (Mosquitto broker = new Mosquitto(dir)) {
-            MqttClient dash = new MqttClient(broker.uri(), "dash", new MemoryPersistence());
-            dash.connect();
             java.util.Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
-            dash.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
-                new org.eclipse.paho.mqttv5.common.MqttSubscription("isg/#", 1)},
-                    new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
-                        (t, m) -> seen.put(t, new String(m.getPayload(), StandardCharsets.UTF_8))});
+            MqttClient dash = subscribe(broker, seen);
             try (Gateway g = new Gateway(config(36000, "mqtt: {broker: \"" + broker.uri() + "\", metricsSeconds: 1}\n"
                     + "board: {kind: simulated}\n"))) {
                 await(seen, "isg/home/status", "online");
@@ -61,13 +56,8 @@ class GatewayStatusTest {
     @Test
     void theDemoPublishesBothGatewaysWhenABrokerIsGiven() throws Exception {
         try (Mosquitto broker = new Mosquitto(dir)) {
-            MqttClient dash = new MqttClient(broker.uri(), "dash2", new MemoryPersistence());
-            dash.connect();
             java.util.Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
-            dash.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
-                new org.eclipse.paho.mqttv5.common.MqttSubscription("isg/#", 1)},
-                    new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
-                        (t, m) -> seen.put(t, new String(m.getPayload(), StandardCharsets.UTF_8))});
+            MqttClient dash = subscribe(broker, seen);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             assertEquals(0, isg.demo.Demo.run(new PrintStream(out, true, StandardCharsets.UTF_8), 2.5, broker.uri()));
             assertTrue(seen.getOrDefault("isg/home/metrics", "").contains("\"packetsIn\""), seen.toString());
@@ -82,6 +72,17 @@ class GatewayStatusTest {
         BoardException e = assertThrows(BoardException.class, () -> new Gateway(config(36200, "board: {kind: gpio}\n"))
                 .close());
         assertTrue(e.getMessage().contains("no GPIO character device"), e.getMessage());
+    }
+
+    /** A dashboard on isg/# keeping the last payload per topic in {@code seen}. */
+    private static MqttClient subscribe(Mosquitto broker, java.util.Map<String, String> seen) throws Exception {
+        MqttClient dash = new MqttClient(broker.uri(), "dash-" + System.nanoTime(), new MemoryPersistence());
+        dash.connect();
+        dash.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+            new org.eclipse.paho.mqttv5.common.MqttSubscription("isg/#", 1)},
+                new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
+                    (t, m) -> seen.put(t, new String(m.getPayload(), StandardCharsets.UTF_8))});
+        return dash;
     }
 
     private static void await(java.util.Map<String, String> seen, String topic, String contains) throws Exception {
