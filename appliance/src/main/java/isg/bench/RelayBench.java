@@ -50,7 +50,7 @@ public final class RelayBench {
             Runtime rt = Runtime.getRuntime();
             System.gc();
             long heapBefore = rt.totalMemory() - rt.freeMemory();
-            try (Relay relay = Lab.relay("home", "partner", home, 10000, n, 1)) {
+            try (Relay relay = Lab.relay("home", "partner", home, 10000, n, 1, Boolean.getBoolean("isg.bench.connectedSockets"))) {
                 List<LoadGen.Stream> streams = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     byte[] k = new byte[30];

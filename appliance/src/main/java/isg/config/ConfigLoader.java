@@ -74,7 +74,7 @@ public final class ConfigLoader {
             throw new ConfigException(file + ":1: the file must be a YAML mapping (gateway:, vault:, inside:, ...)");
         }
         Map<String, Node> top = map(root, "", Set.of("gateway", "vault", "inside", "outside", "partners", "limits",
-                "crypto", "control", "board", "mqtt"));
+                "crypto", "control", "board", "mqtt", "relay"));
         Map<String, Node> gateway = section(top, "gateway", root, Set.of("id"));
         String id = text(gateway, "id", "gateway.id", root, true);
         if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
@@ -177,10 +177,19 @@ public final class ConfigLoader {
                 metricsSeconds = integer(mq, "metricsSeconds", "mqtt.metricsSeconds", 1, 3600);
             }
         }
+        boolean connected = false;
+        if (top.containsKey("relay")) {
+            Map<String, Node> r = map(top.get("relay"), "relay.", Set.of("connectedSockets"));
+            String v = text(r, "connectedSockets", "relay.connectedSockets", top.get("relay"), true);
+            if (!v.equals("true") && !v.equals("false")) {
+                throw error(r.get("connectedSockets"), "relay.connectedSockets", "true or false, got '" + v + "'");
+            }
+            connected = Boolean.parseBoolean(v);
+        }
         RelayConfig relay;
         try {
             relay = new RelayConfig(id, inAddr, inPorts[0], inPorts[1], outAddr, outPorts[0], outPorts[1], partners, idle,
-                    maxSessions, backend);
+                    maxSessions, backend, connected);
         } catch (IllegalArgumentException e) {
             throw error(inside.get("ports"), "inside.ports/outside.ports", e.getMessage());
         }

@@ -56,10 +56,17 @@ public final class Lab implements AutoCloseable {
 
     /** A relay on loopback with {@code pairs} port pairs per leg starting at {@code base}. */
     public static Relay relay(String id, String partner, KeyVault vault, int base, int pairs, int threads) {
+        return relay(id, partner, vault, base, pairs, threads, false);
+    }
+
+    /** As above, with the relay's sockets connected to their peers or not. */
+    public static Relay relay(String id, String partner, KeyVault vault, int base, int pairs, int threads,
+            boolean connectedSockets) {
         InetAddress lo = InetAddress.getLoopbackAddress();
         int span = 2 * pairs + 2;
         return new Relay(new RelayConfig(id, lo, base, base + span - 1, lo, base + span, base + 2 * span - 1,
-                Map.of(partner, MASTER), Duration.ofMinutes(10), Math.max(pairs, 1), "jdk"), vault, threads);
+                Map.of(partner, MASTER), Duration.ofMinutes(10), Math.max(pairs, 1), "jdk", connectedSockets), vault,
+                threads);
     }
 
     @Override

@@ -138,7 +138,8 @@ public final class Relay implements AutoCloseable {
                     spec.insideRemote(), false, inRx, inTx);
             Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress(config.outsideAddress(), outPort),
                     spec.outsideRemote(), true, outRx, outTx);
-            Session s = new Session(spec.id(), spec.mode(), spec.partner(), inside, outside, totals);
+            Session s = new Session(spec.id(), spec.mode(), spec.partner(), inside, outside, totals,
+                    config.connectedSockets());
             EventLoop loop = group.next();
             inside.rtpChannel = bind(loop, s, inside, false);
             undo.add(inside.rtpChannel::close);
@@ -233,7 +234,7 @@ public final class Relay implements AutoCloseable {
                 .option(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.SO_RCVBUF, 1 << 20).option(ChannelOption.SO_SNDBUF, 1 << 20)
                 .handler(new LegHandler(s, leg, rtcp));
-        if (channelClass == EpollDatagramChannel.class) {
+        if (channelClass == EpollDatagramChannel.class && !config.connectedSockets()) {
             // batch reads: recvmmsg up to 16 datagrams a call; flushes of several writes already
             // go out with sendmmsg
             b.option(io.netty.channel.epoll.EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, Session.MAX_PACKET)
@@ -243,6 +244,15 @@ public final class Relay implements AutoCloseable {
         ChannelFuture f = b.bind(local).awaitUninterruptibly();
         if (!f.isSuccess()) {
             throw new RelayException(503, "cannot bind " + local + ": " + f.cause().getMessage(), f.cause());
+        }
+        InetSocketAddress remote = rtcp ? leg.remoteRtcp : leg.remoteRtp;
+        if (config.connectedSockets() && remote != null) {
+            ChannelFuture c = f.channel().connect(remote).awaitUninterruptibly();
+            if (!c.isSuccess()) {
+                f.channel().close();
+                throw new RelayException(503, "cannot connect " + local + " to " + remote + ": " + c.cause().getMessage(),
+                        c.cause());
+            }
         }
         return f.channel();
     }
@@ -269,7 +279,12 @@ public final class Relay implements AutoCloseable {
         if (s == null) {
             throw new RelayException(404, "no session '" + id + "'");
         }
-        (side == Leg.Side.INSIDE ? s.inside : s.outside).remote(rtp);
+        Leg leg = side == Leg.Side.INSIDE ? s.inside : s.outside;
+        leg.remote(rtp);
+        if (config.connectedSockets()) {
+            Session.connect(leg.rtpChannel, leg.remoteRtp);
+            Session.connect(leg.rtcpChannel, leg.remoteRtcp);
+        }
     }
 
     /** Deletes a session: sockets closed, keys wiped, ports freed. */

@@ -10,10 +10,22 @@ import java.util.Map;
  * the partners, and limits.
  *
  * @param partners partner gateway id to its interconnect master key URI in the vault
+ * @param connectedSockets connect each leg's sockets to its peer once the peer is known: the kernel
+ *     then drops datagrams from any other source before they reach ISG (counted host-wide as Udp
+ *     NoPorts, not per leg), reads need no sender address, and forwarding allocates ≈24 bytes per
+ *     packet instead of ≈176; reads are then one datagram per system call instead of recvmmsg
  */
 public record RelayConfig(String gatewayId, InetAddress insideAddress, int insidePortMin, int insidePortMax,
         InetAddress outsideAddress, int outsidePortMin, int outsidePortMax, Map<String, String> partners,
-        Duration idleTimeout, int maxSessions, String backend) {
+        Duration idleTimeout, int maxSessions, String backend, boolean connectedSockets) {
+
+    /** With unconnected sockets: every wrong-source datagram is seen and counted per leg. */
+    public RelayConfig(String gatewayId, InetAddress insideAddress, int insidePortMin, int insidePortMax,
+            InetAddress outsideAddress, int outsidePortMin, int outsidePortMax, Map<String, String> partners,
+            Duration idleTimeout, int maxSessions, String backend) {
+        this(gatewayId, insideAddress, insidePortMin, insidePortMax, outsideAddress, outsidePortMin, outsidePortMax,
+                partners, idleTimeout, maxSessions, backend, false);
+    }
 
     public RelayConfig {
         if (gatewayId == null || gatewayId.isBlank()) {

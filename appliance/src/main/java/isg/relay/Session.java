@@ -36,7 +36,14 @@ public final class Session {
     volatile long lastActivityNanos = System.nanoTime();
     final long createdMillis = System.currentTimeMillis();
 
+    private final boolean connectedSockets;
+
     Session(String id, Mode mode, String partner, Leg inside, Leg outside, Counters totals) {
+        this(id, mode, partner, inside, outside, totals, false);
+    }
+
+    Session(String id, Mode mode, String partner, Leg inside, Leg outside, Counters totals, boolean connectedSockets) {
+        this.connectedSockets = connectedSockets;
         this.id = id;
         this.mode = mode;
         this.partner = partner;
@@ -115,6 +122,10 @@ public final class Session {
                 return null;
             }
             from.remote(rtcp ? new InetSocketAddress(source.getAddress(), source.getPort() - 1) : source);
+            if (connectedSockets) {
+                connect(from.rtpChannel, from.remoteRtp);
+                connect(from.rtcpChannel, from.remoteRtcp);
+            }
         }
         Leg to = from == inside ? outside : inside;
         if (to.sender != null) {
@@ -133,11 +144,34 @@ public final class Session {
         int n = pb.length();
         ByteBuf buf = out.alloc().directBuffer(n);
         buf.writeBytes(scratch, 0, n);
-        out.write(new DatagramPacket(buf, dest), out.voidPromise());
+        if (connectedSockets && dest.equals(out.remoteAddress())) {
+            out.write(buf, out.voidPromise()); // connected: no envelope, no address per packet
+        } else {
+            out.write(new DatagramPacket(buf, dest), out.voidPromise());
+        }
         to.counters.out(n);
         totals.out(n);
         lastActivityNanos = System.nanoTime();
         return out;
+    }
+
+    /**
+     * (Re)connects a leg's socket to its peer on the socket's event loop; from then on the kernel
+     * drops datagrams from any other source.
+     */
+    static void connect(Channel ch, InetSocketAddress peer) {
+        if (ch == null || peer == null) {
+            return;
+        }
+        ch.eventLoop().execute(() -> {
+            if (peer.equals(ch.remoteAddress())) {
+                return;
+            }
+            if (ch.remoteAddress() != null) {
+                ((io.netty.channel.socket.DatagramChannel) ch).disconnect();
+            }
+            ch.connect(peer);
+        });
     }
 
     /** Wipes every key of the session. Channels are closed by the relay. */
