@@ -57,7 +57,7 @@ public final class Gateway implements AutoCloseable {
                 ? isg.board.GpioBoard.openGpiod(isg.board.PinMap.named(c.boardPins()), java.time.Duration.ofSeconds(3))
                 : new isg.board.SimulatedBoard();
         this.relay = new Relay(c.relay(), vault, Math.max(1, Runtime.getRuntime().availableProcessors()));
-        this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile());
+        this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile(), c.controlTls());
         this.panel = new isg.box.FrontPanel(board, relay, vault);
         this.guard = new isg.box.TamperGuard(relay, vault, board);
         isg.status.MqttStatus m = null;

@@ -28,6 +28,8 @@ public final class SessionCommand {
             "usage: isg session <command> [--api URL] --token-file FILE [options]",
             "  --api URL          control API (default http://127.0.0.1:8080)",
             "  --token-file FILE  the bearer token",
+            "  --ca FILE          for an https API: the CA of its certificate (PEM)",
+            "  --client-cert FILE --client-cert-password-file FILE   PKCS#12 client certificate (mutual TLS)",
             "commands:",
             "  list",
             "  show --id ID",
@@ -38,7 +40,42 @@ public final class SessionCommand {
 
     private final PrintStream out;
     private final PrintStream err;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private HttpClient http(Map<String, String> o) throws IOException {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (o.containsKey("--ca") || o.containsKey("--client-cert")) {
+            try {
+                java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+                trust.load(null, null);
+                if (o.containsKey("--ca")) {
+                    try (var in = Files.newInputStream(Path.of(o.get("--ca")))) {
+                        int i = 0;
+                        for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                            trust.setCertificateEntry("ca" + i++, c);
+                        }
+                    }
+                }
+                javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+                tmf.init(o.containsKey("--ca") ? trust : null);
+                javax.net.ssl.KeyManager[] kms = null;
+                if (o.containsKey("--client-cert")) {
+                    char[] pw = Files.readString(Path.of(need(o, "--client-cert-password-file"))).trim().toCharArray();
+                    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+                    try (var in = Files.newInputStream(Path.of(o.get("--client-cert")))) {
+                        ks.load(in, pw);
+                    }
+                    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+                    kmf.init(ks, pw);
+                    kms = kmf.getKeyManagers();
+                }
+                javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+                ctx.init(kms, tmf.getTrustManagers(), null);
+                b.sslContext(ctx);
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IOException("TLS settings cannot be used: " + e.getMessage(), e);
+            }
+        }
+        return b.build();
+    }
 
     public SessionCommand(PrintStream out, PrintStream err) {
         this.out = out;
@@ -89,7 +126,7 @@ public final class SessionCommand {
                     err.println("isg session: unknown command '" + cmd + "'\n" + HELP);
                     return KeysCommand.EXIT_USAGE;
             }
-            HttpResponse<String> r = http.send(req.header("Authorization", "Bearer " + token)
+            HttpResponse<String> r = http(o).send(req.header("Authorization", "Bearer " + token)
                     .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() / 100 == 2) {

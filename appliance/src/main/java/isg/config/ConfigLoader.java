@@ -135,9 +135,17 @@ public final class ConfigLoader {
         if (!backend.equals("jdk") && !backend.equals("fips")) {
             throw error(crypto.get("backend"), "crypto.backend", "jdk or fips, got '" + backend + "'");
         }
-        Map<String, Node> control = section(top, "control", root, Set.of("listen", "tokenFile"));
+        Map<String, Node> control = section(top, "control", root, Set.of("listen", "tokenFile", "tls"));
         InetSocketAddress listen = socket(control, "listen", "control.listen");
         Path tokenFile = path(control, "tokenFile", "control.tokenFile", true);
+        isg.control.ControlServer.Tls controlTls = null;
+        if (control.containsKey("tls")) {
+            Map<String, Node> t = map(control.get("tls"), "control.tls.", Set.of("keyStore", "keyStorePasswordFile",
+                    "clientCa"));
+            controlTls = new isg.control.ControlServer.Tls(path(t, "keyStore", "control.tls.keyStore", true),
+                    path(t, "keyStorePasswordFile", "control.tls.keyStorePasswordFile", true),
+                    path(t, "clientCa", "control.tls.clientCa", true));
+        }
         Map<String, Node> boardNode = top.containsKey("board") ? map(top.get("board"), "board.", Set.of("kind", "pins"))
                 : Map.of();
         String boardKind = boardNode.containsKey("kind") ? text(boardNode, "kind", "board.kind", root, true) : "simulated";
@@ -197,7 +205,7 @@ public final class ConfigLoader {
             throw error(outside.get("ports"), "outside.ports", "overlaps inside.ports on the same address");
         }
         return new GatewayConfig(file, relay, kind, keystore, pass, module, token, pin, audit, listen, tokenFile,
-                boardKind, pins, broker, prefix, mqttCred, metricsSeconds, mqttCa, mqttKs, mqttKsPass);
+                boardKind, pins, broker, prefix, mqttCred, metricsSeconds, mqttCa, mqttKs, mqttKsPass, controlTls);
     }
 
     private static boolean overlap(InetAddress a, int[] ap, InetAddress b, int[] bp) {

@@ -14,5 +14,6 @@ import java.nio.file.Path;
 public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path keystore, Path passphraseFile,
         Path module, String token, Path pinFile, Path audit, InetSocketAddress controlListen, Path controlTokenFile,
         String boardKind, String boardPins, String mqttBroker, String mqttPrefix, Path mqttCredentials,
-        int mqttMetricsSeconds, Path mqttCa, Path mqttClientKeyStore, Path mqttClientKeyStorePassword) {
+        int mqttMetricsSeconds, Path mqttCa, Path mqttClientKeyStore, Path mqttClientKeyStorePassword,
+        isg.control.ControlServer.Tls controlTls) {
 }

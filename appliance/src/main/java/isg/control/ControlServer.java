@@ -29,16 +29,32 @@ public final class ControlServer implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel channel;
 
+    /**
+     * TLS for the control API: the server's certificate and key (PKCS#12, password from a file)
+     * and the CA whose client certificates are accepted; every client must present one (mutual
+     * TLS), and the bearer token is still required on top.
+     */
+    public record Tls(Path keyStore, Path keyStorePasswordFile, Path clientCa) {
+    }
+
     public ControlServer(Relay relay, InetSocketAddress bind, Path tokenFile) throws IOException {
+        this(relay, bind, tokenFile, null);
+    }
+
+    public ControlServer(Relay relay, InetSocketAddress bind, Path tokenFile, Tls tls) throws IOException {
         byte[] token = Files.readString(tokenFile, StandardCharsets.UTF_8).trim().getBytes(StandardCharsets.UTF_8);
         if (token.length < 16) {
             throw new IOException("the control API token in " + tokenFile + " must be at least 16 characters");
         }
+        io.netty.handler.ssl.SslContext ssl = tls == null ? null : sslContext(tls);
         try {
             channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (ssl != null) {
+                                ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+                            }
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY),
                                     new ControlHandler(relay, token));
                         }
@@ -49,6 +65,28 @@ public final class ControlServer implements AutoCloseable {
         } catch (RuntimeException e) {
             group.shutdownGracefully();
             throw new IOException("cannot bind the control API on " + bind + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static io.netty.handler.ssl.SslContext sslContext(Tls tls) throws IOException {
+        try {
+            char[] pw = Files.readString(tls.keyStorePasswordFile(), StandardCharsets.UTF_8).trim().toCharArray();
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            try (var in = Files.newInputStream(tls.keyStore())) {
+                ks.load(in, pw);
+            }
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory
+                    .getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, pw);
+            java.util.Arrays.fill(pw, '\0');
+            return io.netty.handler.ssl.SslContextBuilder.forServer(kmf)
+                    .sslProvider(io.netty.handler.ssl.SslProvider.JDK)
+                    .trustManager(tls.clientCa().toFile())
+                    .clientAuth(io.netty.handler.ssl.ClientAuth.REQUIRE)
+                    .protocols("TLSv1.3", "TLSv1.2").build();
+        } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            throw new IOException("control API TLS (" + tls.keyStore() + ", client CA " + tls.clientCa()
+                    + ") cannot be used: " + e.getMessage(), e);
         }
     }
 
