@@ -1,0 +1,344 @@
+package isg.mc;
+
+import java.math.BigInteger;
+import java.util.Arrays;
+import org.bouncycastle.math.ec.ECCurve;
+import org.bouncycastle.math.ec.ECPoint;
+import org.bouncycastle.math.ec.FixedPointCombMultiplier;
+
+/**
+ * SAKKE, RFC 6508, with parameter set 1 of RFC 6509 Appendix A (the set TS 33.180 uses): the
+ * supersingular curve E: y^2 = x^3 - 3x over a 1024-bit prime p = 3 mod 4, a subgroup of prime
+ * order q, embedding degree 2, SHA-256, and 128-bit shared secret values (SSV).
+ *
+ * <p>A KMS holds the master secret z and publishes Z = [z]P. A receiver with identifier a holds
+ * RSK = [(a + z)^-1]P. A sender encapsulates an SSV to a with nothing but Z; the receiver recovers
+ * it with the pairing &lt;R, RSK&gt;.
+ *
+ * <p>The pairing is the reduced Tate pairing of §3.2 as a Miller loop over the bits of q - 1 with
+ * the distortion map (x, y) -> (-x, iy), computed in Jacobian coordinates so the loop needs no
+ * inversion; values of F_p^2 = F_p[i] (i^2 = -1) are kept only up to a factor in F_p*, which the
+ * final exponentiation removes, and an element x1 + i x2 of PF_p is represented, as in §2.1, by
+ * x2/x1.
+ *
+ * <p>Secrets: the scalar multiplications by r (which would reveal the SSV) use Bouncy Castle's
+ * fixed-point comb on the two fixed points P and Z; g^r uses a ladder doing the same work for each
+ * bit. The RSK enters only the pairing, whose sequence of operations depends on q alone. Field
+ * arithmetic is {@link BigInteger}, which Java does not make constant-time.
+ */
+public final class Sakke {
+
+    /** Octets of an element of F_p (L = ceil(lg p / 8)). */
+    public static final int L = 128;
+    /** Octets of the SSV (n = 128 bits). */
+    public static final int SSV_LENGTH = 16;
+    /** Octets of an encoded point. */
+    public static final int POINT_LENGTH = 2 * L + 1;
+    /** Octets of the Encapsulated Data R || H (§4). */
+    public static final int ENCAPSULATED_LENGTH = POINT_LENGTH + SSV_LENGTH;
+
+    static final BigInteger P = hex(
+            "997ABB1F0A563FDA65C61198DAD0657A416C0CE19CB48261BE9AE358B3E01A2E"
+            + "F40AAB27E2FC0F1B228730D531A59CB0E791B39FF7C88A19356D27F4A666A6D0"
+            + "E26C6487326B4CD4512AC5CD65681CE1B6AFF4A831852A82A7CF3C521C3C09AA"
+            + "9F94D6AF56971F1FFCE3E82389857DB080C5DF10AC7ACE87666D807AFEA85FEB");
+    static final BigInteger Q = hex(
+            "265EAEC7C2958FF69971846636B4195E905B0338672D20986FA6B8D62CF8068B"
+            + "BD02AAC9F8BF03C6C8A1CC354C69672C39E46CE7FDF222864D5B49FD2999A9B4"
+            + "389B1921CC9AD335144AB173595A07386DABFD2A0C614AA0A9F3CF14870F026A"
+            + "A7E535ABD5A5C7C7FF38FA08E2615F6C203177C42B1EB3A1D99B601EBFAA17FB");
+    private static final BigInteger PX = hex(
+            "53FC09EE332C29AD0A7990053ED9B52A2B1A2FD60AEC69C698B2F204B6FF7CBF"
+            + "B5EDB6C0F6CE2308AB10DB9030B09E1043D5F22CDB9DFA55718BD9E7406CE890"
+            + "9760AF765DD5BCCB337C86548B72F2E1A702C3397A60DE74A7C1514DBA66910D"
+            + "D5CFB4CC80728D87EE9163A5B63F73EC80EC46C4967E0979880DC8ABEAE63895");
+    private static final BigInteger PY = hex(
+            "0A8249063F6009F1F9F1F0533634A135D3E82016029906963D778D821E141178"
+            + "F5EA69F4654EC2B9E7F7F5E5F0DE55F66B598CCF9A140B2E416CFF0CA9E032B9"
+            + "70DAE117AD547C6CCAD696B5B7652FE0AC6F1E80164AA989492D979FC5A4D5F2"
+            + "13515AD7E9CB99A980BDAD5AD5BB4636ADB9B5706A67DCDE75573FD71BEF16D7");
+    /** g = &lt;P, P&gt;, in the F_p representation of PF_p. */
+    static final BigInteger G = hex(
+            "66FC2A432B6EA392148F15867D623068C6A87BD1FB94C41E27FABE658E015A87"
+            + "371E94744C96FEDA449AE9563F8BC446CBFDA85D5D00EF577072DA8F541721BE"
+            + "EE0FAED1828EAB90B99DFB0138C7843355DF0460B4A9FD74B4F1A32BCAFA1FFA"
+            + "D682C033A7942BCCE3720F20B9B7B0403C8CAE87B7A0042ACDE0FAB36461EA46");
+
+    private static final BigInteger TWO = BigInteger.TWO;
+    private static final BigInteger THREE = BigInteger.valueOf(3);
+    private static final BigInteger COFACTOR = P.add(BigInteger.ONE).divide(Q);
+    private static final BigInteger SSV_RANGE = BigInteger.ONE.shiftLeft(8 * SSV_LENGTH);
+    static final ECCurve CURVE = new ECCurve.Fp(P, P.subtract(THREE), BigInteger.ZERO, Q, COFACTOR);
+    static final ECPoint BASE = CURVE.createPoint(PX, PY);
+
+    private Sakke() {
+    }
+
+    // ---- KMS side: the lab KMS and the tests ----
+
+    /** Z = [z]P, the KMS public key. */
+    public static byte[] kmsPublicKey(BigInteger z) {
+        return encode(new FixedPointCombMultiplier().multiply(BASE, z.mod(Q)));
+    }
+
+    /** RSK = [(a + z)^-1]P for identifier {@code id} (§6.1.1). */
+    public static byte[] receiverSecretKey(BigInteger z, byte[] id) {
+        BigInteger inv = McCrypto.integer(id).add(z).mod(Q).modInverse(Q);
+        return encode(new FixedPointCombMultiplier().multiply(BASE, inv));
+    }
+
+    // ---- member side ----
+
+    /** A KMS public key, checked once: a point of the curve in the order-q subgroup. */
+    public static KmsKey kmsKey(byte[] z) throws KeyMaterialException {
+        ECPoint p = decode(z, "KMS public key Z");
+        if (!p.multiply(Q).isInfinity()) {
+            throw new KeyMaterialException("KMS public key Z is not in the subgroup of order q");
+        }
+        return new KmsKey(z.clone(), p);
+    }
+
+    /** Validates an RSK for {@code id} under {@code kms} (§6.1.2: &lt;[a]P + Z, RSK&gt; = g). */
+    public static void validateRsk(KmsKey kms, byte[] id, byte[] rsk) throws KeyMaterialException {
+        ECPoint k = decode(rsk, "RSK");
+        ECPoint aPZ = BASE.multiply(McCrypto.integer(id).mod(Q)).add(kms.point).normalize();
+        BigInteger w = pairing(aPZ, k);
+        if (w == null || !w.equals(G)) {
+            throw new KeyMaterialException("RSK does not belong to this identifier under this KMS (RFC 6508 6.1.2)");
+        }
+    }
+
+    /** Encapsulates {@code ssv} to {@code id} under {@code kms} (§6.2.1): returns R || H. */
+    public static byte[] encapsulate(byte[] ssv, byte[] id, KmsKey kms) {
+        if (ssv.length != SSV_LENGTH) {
+            throw new IllegalArgumentException("an SSV is " + SSV_LENGTH + " octets");
+        }
+        byte[] ssvId = concat(ssv, id);
+        BigInteger r = hashToIntegerRange(ssvId, Q);
+        McCrypto.wipe(ssvId);
+        ECPoint rPoint = senderPoint(r, McCrypto.integer(id), kms);
+        byte[] gr = McCrypto.octets(pfpPower(G, r), L);
+        byte[] mask = McCrypto.octets(hashToIntegerRange(gr, SSV_RANGE), SSV_LENGTH);
+        byte[] out = new byte[ENCAPSULATED_LENGTH];
+        System.arraycopy(encode(rPoint), 0, out, 0, POINT_LENGTH);
+        for (int i = 0; i < SSV_LENGTH; i++) {
+            out[POINT_LENGTH + i] = (byte) (ssv[i] ^ mask[i]);
+        }
+        McCrypto.wipe(gr, mask);
+        return out;
+    }
+
+    /**
+     * Recovers the SSV from R || H (§6.2.2) with the receiver's {@code rsk}. Rejects anything that
+     * is not a point of the curve, and any encapsulation whose R the recovered SSV does not
+     * reproduce (step 5), so a forged or altered one never yields a key.
+     */
+    public static byte[] decapsulate(byte[] encapsulated, byte[] id, byte[] rsk, KmsKey kms) throws KeyMaterialException {
+        if (encapsulated == null || encapsulated.length != ENCAPSULATED_LENGTH) {
+            throw new KeyMaterialException("SAKKE encapsulated data must be " + ENCAPSULATED_LENGTH + " octets");
+        }
+        byte[] rOctets = Arrays.copyOfRange(encapsulated, 0, POINT_LENGTH);
+        ECPoint rPoint = decode(rOctets, "SAKKE point R");
+        ECPoint k = decode(rsk, "RSK");
+        BigInteger w = pairing(rPoint, k);
+        if (w == null) {
+            throw new KeyMaterialException("SAKKE point R is not in the subgroup of order q");
+        }
+        byte[] wOctets = McCrypto.octets(w, L);
+        byte[] mask = McCrypto.octets(hashToIntegerRange(wOctets, SSV_RANGE), SSV_LENGTH);
+        byte[] ssv = new byte[SSV_LENGTH];
+        for (int i = 0; i < SSV_LENGTH; i++) {
+            ssv[i] = (byte) (encapsulated[POINT_LENGTH + i] ^ mask[i]);
+        }
+        byte[] ssvId = concat(ssv, id);
+        BigInteger r = hashToIntegerRange(ssvId, Q);
+        McCrypto.wipe(ssvId);
+        ECPoint test = senderPoint(r, McCrypto.integer(id), kms);
+        McCrypto.wipe(wOctets, mask);
+        if (!test.equals(rPoint)) {
+            McCrypto.wipe(ssv);
+            throw new KeyMaterialException("SAKKE encapsulation does not verify (RFC 6508 6.2.2 step 5): not for this identity or altered");
+        }
+        return ssv;
+    }
+
+    /** [r]([b]P + Z) = [r b]P + [r]Z, both on fixed points with precomputed tables. */
+    private static ECPoint senderPoint(BigInteger r, BigInteger b, KmsKey kms) {
+        FixedPointCombMultiplier comb = new FixedPointCombMultiplier();
+        return comb.multiply(BASE, r.multiply(b).mod(Q)).add(comb.multiply(kms.point, r)).normalize();
+    }
+
+    // ---- RFC 6508 §5.1 ----
+
+    /** HashToIntegerRange(s, n, SHA-256). */
+    static BigInteger hashToIntegerRange(byte[] s, BigInteger n) {
+        byte[] a = McCrypto.sha256(s);
+        byte[] h = new byte[32];
+        int l = (n.bitLength() + 255) / 256;
+        byte[] v = new byte[32 * l];
+        for (int i = 0; i < l; i++) {
+            h = McCrypto.sha256(h);
+            System.arraycopy(McCrypto.sha256(h, a), 0, v, 32 * i, 32);
+        }
+        BigInteger out = McCrypto.integer(v).mod(n);
+        McCrypto.wipe(a, h, v);
+        return out;
+    }
+
+    // ---- the pairing, RFC 6508 §3.2 ----
+
+    /**
+     * &lt;R, Q&gt; in the F_p representation of PF_p, or null when the Miller loop meets a
+     * degenerate case (neither point then has order q).
+     */
+    static BigInteger pairing(ECPoint r, ECPoint q) {
+        r = r.normalize();
+        q = q.normalize();
+        BigInteger rx = r.getAffineXCoord().toBigInteger();
+        BigInteger ry = r.getAffineYCoord().toBigInteger();
+        BigInteger qx = q.getAffineXCoord().toBigInteger();
+        BigInteger qy = q.getAffineYCoord().toBigInteger();
+        // C in Jacobian coordinates: x = X/Z^2, y = Y/Z^3.
+        BigInteger x = rx;
+        BigInteger y = ry;
+        BigInteger z = BigInteger.ONE;
+        BigInteger va = BigInteger.ONE;
+        BigInteger vb = BigInteger.ZERO;
+        BigInteger loop = Q.subtract(BigInteger.ONE);
+        for (int bit = loop.bitLength() - 2; bit >= 0; bit--) {
+            // Tangent at C through the image of Q, scaled by 2y Z^6 (an F_p factor):
+            // t = 3(X^2 - Z^4)(Qx Z^2 + X) - 2Y^2 + i 2 Qy Y Z^3.
+            BigInteger zz = z.multiply(z).mod(P);
+            BigInteger yy = y.multiply(y).mod(P);
+            BigInteger alpha = THREE.multiply(x.subtract(zz)).multiply(x.add(zz)).mod(P);
+            BigInteger ta = alpha.multiply(qx.multiply(zz).add(x)).subtract(yy.shiftLeft(1)).mod(P);
+            BigInteger tb = qy.multiply(y).mod(P).multiply(z.multiply(zz)).shiftLeft(1).mod(P);
+            // v = v^2 * t
+            BigInteger sa = va.add(vb).multiply(va.subtract(vb)).mod(P);
+            BigInteger sb = va.multiply(vb).shiftLeft(1).mod(P);
+            va = sa.multiply(ta).subtract(sb.multiply(tb)).mod(P);
+            vb = sa.multiply(tb).add(sb.multiply(ta)).mod(P);
+            // C = 2C (a = -3): beta = X Y^2, X3 = alpha^2 - 8 beta, Z3 = 2YZ, Y3 = alpha(4 beta - X3) - 8 Y^4
+            BigInteger beta = x.multiply(yy).mod(P);
+            BigInteger x3 = alpha.multiply(alpha).subtract(beta.shiftLeft(3)).mod(P);
+            z = y.multiply(z).shiftLeft(1).mod(P);
+            y = alpha.multiply(beta.shiftLeft(2).subtract(x3)).subtract(yy.multiply(yy).shiftLeft(3)).mod(P);
+            x = x3;
+            if (loop.testBit(bit)) {
+                // C + R (R affine). H = Rx Z^2 - X, rr = Ry Z^3 - Y, Z3 = Z H; the chord scaled by Z3:
+                // t = rr (Qx + Rx) - Ry Z3 + i Qy Z3.
+                BigInteger z1z1 = z.multiply(z).mod(P);
+                BigInteger h = rx.multiply(z1z1).subtract(x).mod(P);
+                BigInteger rr = ry.multiply(z).mod(P).multiply(z1z1).subtract(y).mod(P);
+                if (h.signum() == 0) {
+                    return null;
+                }
+                BigInteger z3 = z.multiply(h).mod(P);
+                ta = rr.multiply(qx.add(rx)).subtract(ry.multiply(z3)).mod(P);
+                tb = qy.multiply(z3).mod(P);
+                BigInteger na = va.multiply(ta).subtract(vb.multiply(tb)).mod(P);
+                vb = va.multiply(tb).add(vb.multiply(ta)).mod(P);
+                va = na;
+                BigInteger hh = h.multiply(h).mod(P);
+                BigInteger hhh = hh.multiply(h).mod(P);
+                BigInteger v = x.multiply(hh).mod(P);
+                x3 = rr.multiply(rr).subtract(hhh).subtract(v.shiftLeft(1)).mod(P);
+                y = rr.multiply(v.subtract(x3)).subtract(y.multiply(hhh)).mod(P);
+                x = x3;
+                z = z3;
+            }
+        }
+        // Final exponentiation: the (p - 1) part is the projection to PF_p; then ^((p + 1) / q).
+        BigInteger[] f = fp2Power(va, vb, COFACTOR, COFACTOR.bitLength());
+        if (f[0].signum() == 0) {
+            return null;
+        }
+        return f[1].multiply(f[0].modInverse(P)).mod(P);
+    }
+
+    /** g^r in PF_p for g given in its F_p representation: (1 + i g)^r, projected back. */
+    static BigInteger pfpPower(BigInteger g, BigInteger e) {
+        BigInteger[] f = fp2Power(BigInteger.ONE, g, e, Math.max(e.bitLength(), Q.bitLength()));
+        return f[1].multiply(f[0].modInverse(P)).mod(P);
+    }
+
+    /** (a + i b)^e in F_p^2 by a ladder doing one multiply and one square for each of {@code bits} bits. */
+    private static BigInteger[] fp2Power(BigInteger a, BigInteger b, BigInteger e, int bits) {
+        BigInteger r0a = BigInteger.ONE;
+        BigInteger r0b = BigInteger.ZERO;
+        BigInteger r1a = a;
+        BigInteger r1b = b;
+        for (int i = bits - 1; i >= 0; i--) {
+            BigInteger ma = r0a.multiply(r1a).subtract(r0b.multiply(r1b)).mod(P);
+            BigInteger mb = r0a.multiply(r1b).add(r0b.multiply(r1a)).mod(P);
+            if (e.testBit(i)) {
+                BigInteger sa = r1a.add(r1b).multiply(r1a.subtract(r1b)).mod(P);
+                r1b = r1a.multiply(r1b).shiftLeft(1).mod(P);
+                r1a = sa;
+                r0a = ma;
+                r0b = mb;
+            } else {
+                BigInteger sa = r0a.add(r0b).multiply(r0a.subtract(r0b)).mod(P);
+                r0b = r0a.multiply(r0b).shiftLeft(1).mod(P);
+                r0a = sa;
+                r1a = ma;
+                r1b = mb;
+            }
+        }
+        return new BigInteger[] {r0a, r0b};
+    }
+
+    // ---- encoding ----
+
+    static byte[] encode(ECPoint p) {
+        ECPoint n = p.normalize();
+        byte[] out = new byte[POINT_LENGTH];
+        out[0] = 0x04;
+        System.arraycopy(McCrypto.octets(n.getAffineXCoord().toBigInteger(), L), 0, out, 1, L);
+        System.arraycopy(McCrypto.octets(n.getAffineYCoord().toBigInteger(), L), 0, out, 1 + L, L);
+        return out;
+    }
+
+    static ECPoint decode(byte[] octets, String what) throws KeyMaterialException {
+        if (octets == null || octets.length != POINT_LENGTH || octets[0] != 0x04) {
+            throw new KeyMaterialException(what + " must be an uncompressed point of " + POINT_LENGTH + " octets");
+        }
+        BigInteger x = McCrypto.integer(octets, 1, L);
+        BigInteger y = McCrypto.integer(octets, 1 + L, L);
+        if (x.compareTo(P) >= 0 || y.compareTo(P) >= 0) {
+            throw new KeyMaterialException(what + " has a coordinate outside F_p");
+        }
+        BigInteger lhs = y.multiply(y).mod(P);
+        BigInteger rhs = x.multiply(x).subtract(THREE).multiply(x).mod(P);
+        if (!lhs.equals(rhs)) {
+            throw new KeyMaterialException(what + " is not a point of the SAKKE curve");
+        }
+        return CURVE.createPoint(x, y);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static BigInteger hex(String h) {
+        return new BigInteger(h, 16);
+    }
+
+    /** A KMS's SAKKE public key Z, validated, with its precomputation cached on the point. */
+    public static final class KmsKey {
+
+        private final byte[] octets;
+        final ECPoint point;
+
+        KmsKey(byte[] octets, ECPoint point) {
+            this.octets = octets;
+            this.point = point;
+        }
+
+        public byte[] octets() {
+            return octets.clone();
+        }
+    }
+}
