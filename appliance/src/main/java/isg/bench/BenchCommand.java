@@ -70,6 +70,13 @@ public final class BenchCommand {
             out.println(line);
         }
         try {
+            for (String line : KeyPlaneBench.run(seconds)) {
+                out.println(line);
+            }
+        } catch (isg.mc.KeyMaterialException e) {
+            throw new IOException("key plane benchmark failed: " + e.getMessage(), e);
+        }
+        try {
             RelayBench.run(out, relayStreams, relaySeconds);
             out.println(TamperBench.measure(100));
         } catch (Exception e) {

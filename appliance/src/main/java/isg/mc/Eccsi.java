@@ -9,6 +9,7 @@ import org.bouncycastle.math.ec.ECAlgorithms;
 import org.bouncycastle.math.ec.ECCurve;
 import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
+import org.bouncycastle.math.ec.custom.sec.SecP256R1Curve;
 
 /**
  * ECCSI, RFC 6507: identity-based signatures on NIST P-256 with SHA-256 (N = 32), the signature
@@ -34,9 +35,10 @@ public final class Eccsi {
     public static final int SIGNATURE_LENGTH = 2 * N + POINT_LENGTH;
 
     private static final X9ECParameters P256 = ECNamedCurveTable.getByName("P-256");
-    private static final ECCurve CURVE = P256.getCurve();
-    private static final ECPoint G = P256.getG();
-    private static final BigInteger Q = P256.getN();
+    /** The module's P-256 with its dedicated field arithmetic (the named-curve table gives the generic one). */
+    private static final ECCurve CURVE = new SecP256R1Curve();
+    private static final ECPoint G = CURVE.decodePoint(P256.getG().getEncoded(false));
+    private static final BigInteger Q = CURVE.getOrder();
     private static final BigInteger P = CURVE.getField().getCharacteristic();
     private static final byte[] G_OCTETS = G.getEncoded(false);
 

@@ -100,12 +100,7 @@ public final class Sakke {
 
     /** Validates an RSK for {@code id} under {@code kms} (§6.1.2: &lt;[a]P + Z, RSK&gt; = g). */
     public static void validateRsk(KmsKey kms, byte[] id, byte[] rsk) throws KeyMaterialException {
-        ECPoint k = decode(rsk, "RSK");
-        ECPoint aPZ = BASE.multiply(McCrypto.integer(id).mod(Q)).add(kms.point).normalize();
-        BigInteger w = pairing(aPZ, k);
-        if (w == null || !w.equals(G)) {
-            throw new KeyMaterialException("RSK does not belong to this identifier under this KMS (RFC 6508 6.1.2)");
-        }
+        receiver(kms, id, rsk).close();
     }
 
     /** Encapsulates {@code ssv} to {@code id} under {@code kms} (§6.2.1): returns R || H. */
@@ -131,35 +126,175 @@ public final class Sakke {
     /**
      * Recovers the SSV from R || H (§6.2.2) with the receiver's {@code rsk}. Rejects anything that
      * is not a point of the curve, and any encapsulation whose R the recovered SSV does not
-     * reproduce (step 5), so a forged or altered one never yields a key.
+     * reproduce (step 5), so a forged or altered one never yields a key. A receiver that
+     * decapsulates often keeps a {@link Receiver} instead.
      */
     public static byte[] decapsulate(byte[] encapsulated, byte[] id, byte[] rsk, KmsKey kms) throws KeyMaterialException {
-        if (encapsulated == null || encapsulated.length != ENCAPSULATED_LENGTH) {
-            throw new KeyMaterialException("SAKKE encapsulated data must be " + ENCAPSULATED_LENGTH + " octets");
+        try (Receiver r = receiver(kms, id, rsk)) {
+            return r.decapsulate(encapsulated);
         }
-        byte[] rOctets = Arrays.copyOfRange(encapsulated, 0, POINT_LENGTH);
-        ECPoint rPoint = decode(rOctets, "SAKKE point R");
+    }
+
+    /**
+     * A receiver's SAKKE key for one identifier under one KMS, validated (§6.1.2) and prepared for
+     * fast decapsulation: the pairing is symmetric on this curve (&lt;R, K&gt; = &lt;K, R&gt;
+     * for R, K in the order-q subgroup), so the Miller loop can walk the fixed RSK once and keep
+     * each step's line (slope and offset); a decapsulation then only evaluates those lines at R.
+     * The lines are as secret as the RSK: they live in one array that {@link #close()} wipes.
+     */
+    public static Receiver receiver(KmsKey kms, byte[] id, byte[] rsk) throws KeyMaterialException {
         ECPoint k = decode(rsk, "RSK");
-        BigInteger w = pairing(rPoint, k);
-        if (w == null) {
-            throw new KeyMaterialException("SAKKE point R is not in the subgroup of order q");
+        Receiver r = new Receiver(kms, id.clone(), k);
+        ECPoint aPZ = BASE.multiply(McCrypto.integer(id).mod(Q)).add(kms.point).normalize();
+        BigInteger w = r.pair(aPZ);
+        if (w == null || !w.equals(G)) {
+            r.close();
+            throw new KeyMaterialException("RSK does not belong to this identifier under this KMS (RFC 6508 6.1.2)");
         }
-        byte[] wOctets = McCrypto.octets(w, L);
-        byte[] mask = McCrypto.octets(hashToIntegerRange(wOctets, SSV_RANGE), SSV_LENGTH);
-        byte[] ssv = new byte[SSV_LENGTH];
-        for (int i = 0; i < SSV_LENGTH; i++) {
-            ssv[i] = (byte) (encapsulated[POINT_LENGTH + i] ^ mask[i]);
+        return r;
+    }
+
+    /** See {@link #receiver(KmsKey, byte[], byte[])}. */
+    public static final class Receiver implements AutoCloseable {
+
+        private static final BigInteger LOOP = Q.subtract(BigInteger.ONE);
+        /** One line per doubling and per addition of the Miller loop. */
+        private static final int LINES = LOOP.bitLength() - 1 + LOOP.bitCount() - 1;
+
+        private final KmsKey kms;
+        private final byte[] id;
+        private final BigInteger b;
+        /** [b]P + Z: fixed for this receiver, so step 5's [r]([b]P + Z) is one comb multiplication. */
+        private final ECPoint bPZ;
+        /** For each line, its slope and offset as two L-octet integers: lambda x + mu - y. */
+        private final byte[] lines = new byte[LINES * 2 * L];
+        private volatile boolean closed;
+
+        private Receiver(KmsKey kms, byte[] id, ECPoint k) {
+            this.kms = kms;
+            this.id = id;
+            this.b = McCrypto.integer(id);
+            this.bPZ = BASE.multiply(b.mod(Q)).add(kms.point).normalize();
+            k = k.normalize();
+            BigInteger kx = k.getAffineXCoord().toBigInteger();
+            BigInteger ky = k.getAffineYCoord().toBigInteger();
+            BigInteger cx = kx;
+            BigInteger cy = ky;
+            int n = 0;
+            for (int bit = LOOP.bitLength() - 2; bit >= 0; bit--) {
+                BigInteger lambda = THREE.multiply(cx.multiply(cx).subtract(BigInteger.ONE))
+                        .multiply(cy.shiftLeft(1).modInverse(P)).mod(P);
+                store(n++, lambda, lambda.multiply(cx).subtract(cy).mod(P));
+                BigInteger x3 = lambda.multiply(lambda).subtract(cx.shiftLeft(1)).mod(P);
+                cy = lambda.multiply(cx.subtract(x3)).subtract(cy).mod(P);
+                cx = x3;
+                if (LOOP.testBit(bit)) {
+                    lambda = cy.subtract(ky).multiply(cx.subtract(kx).mod(P).modInverse(P)).mod(P);
+                    store(n++, lambda, lambda.multiply(cx).subtract(cy).mod(P));
+                    x3 = lambda.multiply(lambda).subtract(cx).subtract(kx).mod(P);
+                    cy = lambda.multiply(cx.subtract(x3)).subtract(cy).mod(P);
+                    cx = x3;
+                }
+            }
         }
-        byte[] ssvId = concat(ssv, id);
-        BigInteger r = hashToIntegerRange(ssvId, Q);
-        McCrypto.wipe(ssvId);
-        ECPoint test = senderPoint(r, McCrypto.integer(id), kms);
-        McCrypto.wipe(wOctets, mask);
-        if (!test.equals(rPoint)) {
-            McCrypto.wipe(ssv);
-            throw new KeyMaterialException("SAKKE encapsulation does not verify (RFC 6508 6.2.2 step 5): not for this identity or altered");
+
+        private void store(int n, BigInteger lambda, BigInteger mu) {
+            System.arraycopy(McCrypto.octets(lambda, L), 0, lines, 2 * L * n, L);
+            System.arraycopy(McCrypto.octets(mu, L), 0, lines, 2 * L * n + L, L);
         }
-        return ssv;
+
+        /**
+         * &lt;K, R&gt; = &lt;R, K&gt;: each line at the image (-Rx, i Ry) of R is
+         * lambda Rx + mu + i Ry; divided by Ry (an F_p factor, which the projection drops) it is
+         * c + i with c = lambda (Rx/Ry) + mu (1/Ry), so a step costs a square and a multiply by c.
+         */
+        BigInteger pair(ECPoint r) {
+            if (closed) {
+                throw new IllegalStateException("SAKKE receiver key was closed");
+            }
+            r = r.normalize();
+            BigInteger ry = r.getAffineYCoord().toBigInteger();
+            if (ry.signum() == 0) {
+                return null;
+            }
+            BigInteger w = ry.modInverse(P);
+            BigInteger u = r.getAffineXCoord().toBigInteger().multiply(w).mod(P);
+            BigInteger va = BigInteger.ONE;
+            BigInteger vb = BigInteger.ZERO;
+            int n = 0;
+            for (int bit = LOOP.bitLength() - 2; bit >= 0; bit--) {
+                // v = v^2 (c + i)
+                BigInteger c = line(n++, u, w);
+                BigInteger sa = va.add(vb).multiply(va.subtract(vb)).mod(P);
+                BigInteger sb = va.multiply(vb).shiftLeft(1).mod(P);
+                va = sa.multiply(c).subtract(sb).mod(P);
+                vb = sb.multiply(c).add(sa).mod(P);
+                if (LOOP.testBit(bit)) {
+                    c = line(n++, u, w);
+                    BigInteger na = va.multiply(c).subtract(vb).mod(P);
+                    vb = vb.multiply(c).add(va).mod(P);
+                    va = na;
+                }
+            }
+            BigInteger[] f = fp2Power(va, vb, COFACTOR, COFACTOR.bitLength());
+            if (f[0].signum() == 0) {
+                return null;
+            }
+            return f[1].multiply(f[0].modInverse(P)).mod(P);
+        }
+
+        private BigInteger line(int n, BigInteger u, BigInteger w) {
+            BigInteger lambda = new BigInteger(1, lines, 2 * L * n, L);
+            BigInteger mu = new BigInteger(1, lines, 2 * L * n + L, L);
+            return lambda.multiply(u).add(mu.multiply(w)).mod(P);
+        }
+
+        /** Recovers the SSV from R || H (§6.2.2); see {@link Sakke#decapsulate}. */
+        public byte[] decapsulate(byte[] encapsulated) throws KeyMaterialException {
+            if (encapsulated == null || encapsulated.length != ENCAPSULATED_LENGTH) {
+                throw new KeyMaterialException("SAKKE encapsulated data must be " + ENCAPSULATED_LENGTH + " octets");
+            }
+            ECPoint rPoint = decode(Arrays.copyOfRange(encapsulated, 0, POINT_LENGTH), "SAKKE point R");
+            BigInteger w = pair(rPoint);
+            if (w == null) {
+                throw new KeyMaterialException("SAKKE point R is not in the subgroup of order q");
+            }
+            byte[] wOctets = McCrypto.octets(w, L);
+            byte[] mask = McCrypto.octets(hashToIntegerRange(wOctets, SSV_RANGE), SSV_LENGTH);
+            byte[] ssv = new byte[SSV_LENGTH];
+            for (int i = 0; i < SSV_LENGTH; i++) {
+                ssv[i] = (byte) (encapsulated[POINT_LENGTH + i] ^ mask[i]);
+            }
+            byte[] ssvId = concat(ssv, id);
+            BigInteger r = hashToIntegerRange(ssvId, Q);
+            ECPoint test = new FixedPointCombMultiplier().multiply(bPZ, r).normalize();
+            McCrypto.wipe(wOctets, mask, ssvId);
+            if (!test.equals(rPoint)) {
+                McCrypto.wipe(ssv);
+                throw new KeyMaterialException(
+                        "SAKKE encapsulation does not verify (RFC 6508 6.2.2 step 5): not for this identity or altered");
+            }
+            return ssv;
+        }
+
+        public KmsKey kms() {
+            return kms;
+        }
+
+        public byte[] id() {
+            return id.clone();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            McCrypto.wipe(lines);
+        }
+
+        @Override
+        public String toString() {
+            return "SakkeReceiver[id=" + id.length + " octets, RSK withheld]";
+        }
     }
 
     /** [r]([b]P + Z) = [r b]P + [r]Z, both on fixed points with precomputed tables. */

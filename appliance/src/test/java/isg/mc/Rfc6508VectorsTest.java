@@ -88,6 +88,9 @@ class Rfc6508VectorsTest {
                 Sakke.hashToIntegerRange(McCrypto.octets(G_R, Sakke.L), BigInteger.ONE.shiftLeft(128)), 16));
         assertEquals(G_R, Sakke.pairing(Sakke.decode(R_POINT, "R"), Sakke.decode(RSK, "RSK")));
         assertEquals(Sakke.G, Sakke.pairing(Sakke.BASE, Sakke.BASE));
+        try (Sakke.Receiver receiver = Sakke.receiver(Sakke.kmsKey(Z), ID, RSK)) {
+            assertEquals(G_R, receiver.pair(Sakke.decode(R_POINT, "R")), "the precomputed Miller lines give the same pairing");
+        }
     }
 
     @Test
@@ -98,6 +101,16 @@ class Rfc6508VectorsTest {
     @Test
     void rfc6508AppendixA_decapsulation() throws Exception {
         assertArrayEquals(SSV, Sakke.decapsulate(encapsulated(), ID, RSK, Sakke.kmsKey(Z)));
+    }
+
+    @Test
+    void aReceiverDecapsulatesRepeatedlyAndIsWipedOnClose() throws Exception {
+        Sakke.Receiver receiver = Sakke.receiver(Sakke.kmsKey(Z), ID, RSK);
+        assertArrayEquals(SSV, receiver.decapsulate(encapsulated()));
+        assertArrayEquals(SSV, receiver.decapsulate(encapsulated()));
+        assertTrue(receiver.toString().contains("withheld"));
+        receiver.close();
+        assertThrows(IllegalStateException.class, () -> receiver.decapsulate(encapsulated()));
     }
 
     @Test
