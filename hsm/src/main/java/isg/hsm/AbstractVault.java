@@ -58,7 +58,8 @@ abstract class AbstractVault implements KeyVault {
 
     abstract void rawGenerateEc(Meta m) throws VaultException;
 
-    abstract void rawCreateTransport(Meta m, byte[] clear) throws VaultException;
+    /** Creates a secret key from its value: a transport key (wraps/unwraps) or an MC key (derives). */
+    abstract void rawCreateSecret(Meta m, byte[] clear) throws VaultException;
 
     abstract void rawUnwrap(Meta m, Meta transport, byte[] wrapped) throws VaultException;
 
@@ -285,7 +286,25 @@ abstract class AbstractVault implements KeyVault {
                         + (clear == null ? 0 : clear.length));
             }
             Meta m = newMeta(spec.withBits(clear.length * 8));
-            rawCreateTransport(m, clear);
+            rawCreateSecret(m, clear);
+            return stored(m);
+        });
+    }
+
+    @Override
+    public synchronized KeyInfo importMcKey(Actor actor, NewKey spec, byte[] clear) throws VaultException {
+        return audited(actor, "import-mikey-sakke", spec.label(), null, true, () -> {
+            KeyPurpose p = spec.purpose();
+            if (p != KeyPurpose.GMK && p != KeyPurpose.PCK && p != KeyPurpose.CSK && p != KeyPurpose.SPK) {
+                throw new VaultException(Reason.NOT_PERMITTED, "only GMK, PCK, CSK and SPK keys arrive by MIKEY-SAKKE, not "
+                        + p);
+            }
+            if (clear == null || (clear.length != 16 && clear.length != 32)) {
+                throw new VaultException(Reason.BAD_KEY_MATERIAL, "an MC key is 16 or 32 bytes, got "
+                        + (clear == null ? 0 : clear.length));
+            }
+            Meta m = newMeta(spec.withBits(clear.length * 8));
+            rawCreateSecret(m, clear);
             return stored(m);
         });
     }

@@ -43,6 +43,14 @@ public interface KeyVault extends AutoCloseable {
      */
     KeyInfo importWrapped(Actor actor, NewKey spec, String transportUri, byte[] wrapped) throws VaultException;
 
+    /**
+     * Stores a GMK, PCK, CSK or SPK that arrived as a MIKEY-SAKKE I_MESSAGE addressed to the
+     * gateway, after its ECCSI signature was verified and its SAKKE encapsulation opened: the way
+     * MC keys reach a member (encapsulated to its identity, not wrapped under a vault key). Other
+     * purposes are refused; the caller wipes the array; the audit log records it.
+     */
+    KeyInfo importMcKey(Actor actor, NewKey spec, byte[] clear) throws VaultException;
+
     /** Stores a public X.509 certificate (DER). */
     KeyInfo importCertificate(Actor actor, NewKey spec, byte[] der) throws VaultException;
 

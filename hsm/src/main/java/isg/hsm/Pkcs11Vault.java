@@ -174,9 +174,9 @@ public final class Pkcs11Vault extends AbstractVault {
     }
 
     @Override
-    void rawCreateTransport(Meta m, byte[] clear) throws VaultException {
-        call("transport key creation", p -> {
-            long h = p.create(secretTemplate(m, true).value(clear.clone()));
+    void rawCreateSecret(Meta m, byte[] clear) throws VaultException {
+        call("secret key creation", p -> {
+            long h = p.create(secretTemplate(m, m.purpose() == KeyPurpose.TRANSPORT).value(clear.clone()));
             withMeta(p, m, h);
             return null;
         });

@@ -233,7 +233,7 @@ public final class SoftVault extends AbstractVault {
     }
 
     @Override
-    void rawCreateTransport(Meta m, byte[] clear) throws VaultException {
+    void rawCreateSecret(Meta m, byte[] clear) throws VaultException {
         put(m, new KeyStore.SecretKeyEntry(new SecretKeySpec(clear, "AES")));
     }
 

@@ -123,6 +123,26 @@ abstract class KeyVaultContract {
     }
 
     @Test
+    void anMcKeyFromMikeySakkeIsStoredOnlyForItsPurposesAndDerivesLikeAnyOther() throws Exception {
+        KeyInfo k = vault.importMcKey(Actor.INTERNAL, NewKey.of("pck-b3", KeyPurpose.PCK, "domain-a")
+                .withId(HEX.parseHex("1278dcab")), B3_MASTER_KEY.clone());
+        assertEquals(KeyPurpose.PCK, k.purpose());
+        assertEquals(128, k.bits());
+        try (DerivedSrtpKeys d = vault.deriveSrtp(Actor.INTERNAL, uri("pck-b3"), B3_MASTER_SALT, 16, 20, 14)) {
+            assertEquals(B3_CIPHER_KEY, HEX.formatHex(d.forLabel(0)));
+        }
+        assertEquals(Reason.NOT_PERMITTED, assertThrows(VaultException.class, () -> vault.importMcKey(Actor.INTERNAL,
+                NewKey.of("t", KeyPurpose.TRANSPORT, "x"), new byte[16])).reason());
+        assertEquals(Reason.NOT_PERMITTED, assertThrows(VaultException.class, () -> vault.importMcKey(Actor.INTERNAL,
+                NewKey.of("i", KeyPurpose.INTERCONNECT_MASTER, "x"), new byte[32])).reason());
+        assertEquals(Reason.BAD_KEY_MATERIAL, assertThrows(VaultException.class, () -> vault.importMcKey(Actor.INTERNAL,
+                NewKey.of("g", KeyPurpose.GMK, "x"), new byte[15])).reason());
+        assertEquals(List.of("pck-b3"), vault.list(Actor.API).stream().map(KeyInfo::label).toList(), "nothing half-stored");
+        assertEquals(1, audit.lines().stream().filter(l -> l.contains("\"action\":\"import-mikey-sakke\"")
+                && l.contains("\"result\":\"ok\"")).count(), String.join("\n", audit.lines()));
+    }
+
+    @Test
     void aKeyImportedWrappedDerivesTheRfc3711B3SessionKeysInsideTheVault() throws Exception {
         KeyInfo t = transport();
         vault.importWrapped(Actor.API, NewKey.of("pck-b3", KeyPurpose.PCK, "home").withBits(128), t.uri(),
