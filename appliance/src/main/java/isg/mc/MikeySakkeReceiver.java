@@ -1,0 +1,238 @@
+package isg.mc;
+
+import isg.hsm.Actor;
+import isg.hsm.KeyInfo;
+import isg.hsm.KeyPurpose;
+import isg.hsm.KeyVault;
+import isg.hsm.NewKey;
+import isg.hsm.VaultException;
+import isg.mc.MikeyException.Reason;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The gateway as a member of MC security domains: takes MIKEY-SAKKE I_MESSAGEs addressed to it,
+ * and stores the GMK, PCK, CSK or SPK they carry in the vault under its 33.180 key identifier.
+ *
+ * <p>Checks, cheapest first, and nothing is kept unless all pass: the message parses; its
+ * responder KMS is a domain the gateway belongs to and its responder UID is the gateway's UID in
+ * that KMS's key period at the message's timestamp; the timestamp is within the accepted skew;
+ * the initiator's KMS is trusted; the message was not seen before; the ECCSI signature verifies
+ * under that KMS's KPAK for the initiator's UID; the SAKKE encapsulation opens with the
+ * gateway's RSK for that period and re-encapsulates to the same point; the key identifier's
+ * purpose is one the gateway takes. A GMK's CSB ID is the gateway's GUK-ID, from which the GMK-ID
+ * is recovered with the user salt (33.180 F.1.3).
+ */
+public final class MikeySakkeReceiver implements AutoCloseable {
+
+    /** A KMS whose signatures the gateway accepts. */
+    private record Kms(String uri, byte[] kpak) {
+    }
+
+    /** The gateway's membership in one domain: its URI there, the domain KMS and its RSKs by period. */
+    private static final class Membership {
+        final String domain;
+        final String kmsUri;
+        final Sakke.KmsKey z;
+        final McIdentity.KeyPeriod period;
+        final String ownUri;
+        final Map<Long, Sakke.Receiver> keys = new HashMap<>();
+
+        Membership(String domain, String kmsUri, Sakke.KmsKey z, McIdentity.KeyPeriod period, String ownUri) {
+            this.domain = domain;
+            this.kmsUri = kmsUri;
+            this.z = z;
+            this.period = period;
+            this.ownUri = ownUri;
+        }
+    }
+
+    /** What was received and stored; the key itself stays in the vault. */
+    public record ReceivedKey(String domain, McIdentity.Purpose purpose, int keyId, int csbId, byte[] rand,
+            KeyInfo stored, Instant notAfter) {
+    }
+
+    private final KeyVault vault;
+    private final Clock clock;
+    private final long skewSeconds;
+    private final Map<String, Kms> trusted = new HashMap<>();
+    private final Map<String, Membership> memberships = new HashMap<>();
+    /** Digest of (initiator UID, timestamp, RAND) -> NTP second after which it may be forgotten. */
+    private final LinkedHashMap<String, Long> seen = new LinkedHashMap<>();
+    private static final int MAX_SEEN = 100_000;
+
+    public MikeySakkeReceiver(KeyVault vault, Clock clock, Duration skew) {
+        this.vault = vault;
+        this.clock = clock;
+        this.skewSeconds = skew.toSeconds();
+    }
+
+    /** Accepts signatures made under the KMS {@code kmsUri} (a home or partner KMS). */
+    public synchronized void trust(String kmsUri, byte[] kpak) throws KeyMaterialException {
+        if (kpak == null || kpak.length != Eccsi.POINT_LENGTH) {
+            throw new KeyMaterialException("KPAK of " + kmsUri + " must be a " + Eccsi.POINT_LENGTH + "-octet point");
+        }
+        trusted.put(kmsUri, new Kms(kmsUri, kpak.clone()));
+    }
+
+    /** Joins the domain whose KMS is {@code kmsUri} as {@code ownUri}; the KMS is trusted too. */
+    public synchronized void join(String domain, String kmsUri, byte[] kpak, byte[] z, McIdentity.KeyPeriod period,
+            String ownUri) throws KeyMaterialException {
+        trust(kmsUri, kpak);
+        memberships.put(kmsUri, new Membership(domain, kmsUri, Sakke.kmsKey(z), period, ownUri));
+    }
+
+    /** Installs the gateway's RSK for key period {@code number} of a joined domain, after validating it. */
+    public synchronized void addRsk(String kmsUri, long number, byte[] rsk) throws KeyMaterialException {
+        Membership m = memberships.get(kmsUri);
+        if (m == null) {
+            throw new KeyMaterialException("not a member of the domain of KMS " + kmsUri);
+        }
+        byte[] uid = McIdentity.uid(m.ownUri, m.kmsUri, m.period, number);
+        Sakke.Receiver r = Sakke.receiver(m.z, uid, rsk);
+        Sakke.Receiver old = m.keys.put(number, r);
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    /** Receives one I_MESSAGE: stores its key or refuses it with the reason, keeping nothing. */
+    public synchronized ReceivedKey receive(byte[] message) throws MikeyException {
+        MikeyMessage m = MikeyMessage.parse(message);
+        String kmsR = uri(m, MikeyMessage.ROLE_KMS_R);
+        String kmsI = uri(m, MikeyMessage.ROLE_KMS_I);
+        byte[] uidR = required(m, MikeyMessage.ROLE_UID_R);
+        byte[] uidI = required(m, MikeyMessage.ROLE_UID_I);
+        Membership home = memberships.get(kmsR);
+        if (home == null) {
+            throw new MikeyException(Reason.NOT_ADDRESSED_TO_US, "responder KMS '" + kmsR + "' is not a domain this gateway belongs to");
+        }
+        long ts = m.timestampSeconds();
+        long period = home.period.numberAtNtp(ts);
+        if (!Arrays.equals(uidR, McIdentity.uid(home.ownUri, home.kmsUri, home.period, period))) {
+            throw new MikeyException(Reason.NOT_ADDRESSED_TO_US, "responder UID is not this gateway's in domain '"
+                    + home.domain + "' for key period " + period);
+        }
+        long now = clock.instant().getEpochSecond() + McIdentity.NTP_UNIX_OFFSET;
+        if (Math.abs(now - ts) > skewSeconds) {
+            throw new MikeyException(Reason.STALE, "timestamp " + ts + " is " + (now - ts) + " s from now (NTP), window "
+                    + skewSeconds + " s");
+        }
+        Kms signer = trusted.get(kmsI);
+        if (signer == null) {
+            throw new MikeyException(Reason.UNKNOWN_KMS, "initiator KMS '" + kmsI + "' is not trusted");
+        }
+        if (m.sakkeParams() != MikeyMessage.SAKKE_PARAMS_1) {
+            throw new MikeyException(Reason.UNSUPPORTED, "SAKKE parameter set " + m.sakkeParams());
+        }
+        int csb = m.csbId();
+        McIdentity.Purpose tagged = McIdentity.Purpose.of(csb);
+        KeyPurpose purpose = tagged == null ? null : switch (tagged) {
+            case GMK -> KeyPurpose.GMK;
+            case PCK -> KeyPurpose.PCK;
+            case CSK -> KeyPurpose.CSK;
+            case SPK -> KeyPurpose.SPK;
+            default -> null;
+        };
+        if (purpose == null) {
+            throw new MikeyException(Reason.BAD_KEY_ID, String.format("CSB ID %08x has purpose tag %d, not GMK, PCK, CSK or SPK",
+                    csb, csb >>> 28));
+        }
+        String replayKey = HexFormat.of().formatHex(McCrypto.sha256(uidI, long8(m.timestamp()), m.rand()));
+        pruneSeen(now);
+        if (seen.containsKey(replayKey)) {
+            throw new MikeyException(Reason.REPLAYED, "message from this initiator with this timestamp and RAND was received before");
+        }
+        if (!Eccsi.verify(signer.kpak(), uidI, m.signedPart(), m.signature())) {
+            throw new MikeyException(Reason.BAD_SIGNATURE, "ECCSI signature does not verify under the KPAK of '" + kmsI + "'");
+        }
+        Sakke.Receiver rsk = home.keys.get(period);
+        if (rsk == null) {
+            throw new MikeyException(Reason.NOT_ADDRESSED_TO_US, "no RSK installed for domain '" + home.domain
+                    + "' key period " + period);
+        }
+        byte[] key;
+        try {
+            key = rsk.decapsulate(m.sakkeData());
+        } catch (KeyMaterialException e) {
+            throw new MikeyException(Reason.BAD_ENCAPSULATION, e.getMessage());
+        }
+        try {
+            int keyId = csb;
+            if (tagged == McIdentity.Purpose.GMK) {
+                keyId = McIdentity.gukId(csb, key, home.ownUri);
+            }
+            if (McIdentity.Purpose.of(keyId) != tagged) {
+                throw new MikeyException(Reason.BAD_KEY_ID, "key identifier changes purpose");
+            }
+            Instant notAfter = home.period.end(period);
+            String label = String.format("%s-%08x-%s", tagged.name().toLowerCase(), keyId, home.domain);
+            if (label.length() > 64) {
+                label = label.substring(0, 64);
+            }
+            KeyInfo stored;
+            try {
+                stored = vault.importMcKey(Actor.INTERNAL, new NewKey(label, long8(keyId & 0xFFFFFFFFL, 4), purpose,
+                        home.domain, notAfter, key.length * 8), key);
+            } catch (VaultException e) {
+                throw new MikeyException(Reason.STORE_FAILED, e.getMessage());
+            }
+            seen.put(replayKey, ts + skewSeconds);
+            return new ReceivedKey(home.domain, tagged, keyId, csb, m.rand(), stored, notAfter);
+        } finally {
+            McCrypto.wipe(key);
+        }
+    }
+
+    private void pruneSeen(long now) {
+        for (Iterator<Map.Entry<String, Long>> i = seen.entrySet().iterator(); i.hasNext();) {
+            Map.Entry<String, Long> e = i.next();
+            if (e.getValue() < now || seen.size() > MAX_SEEN) {
+                i.remove();
+            } else {
+                break;
+            }
+        }
+    }
+
+    private static String uri(MikeyMessage m, int role) throws MikeyException {
+        return new String(required(m, role), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] required(MikeyMessage m, int role) throws MikeyException {
+        byte[] v = m.identity(role);
+        if (v == null) {
+            throw new MikeyException(Reason.MALFORMED, "no IDR payload with role " + role);
+        }
+        return v;
+    }
+
+    private static byte[] long8(long v) {
+        return long8(v, 8);
+    }
+
+    private static byte[] long8(long v, int n) {
+        byte[] b = new byte[n];
+        for (int i = n - 1; i >= 0; i--) {
+            b[i] = (byte) v;
+            v >>>= 8;
+        }
+        return b;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Membership m : memberships.values()) {
+            m.keys.values().forEach(Sakke.Receiver::close);
+            m.keys.clear();
+        }
+    }
+}
