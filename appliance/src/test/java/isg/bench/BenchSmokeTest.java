@@ -58,7 +58,7 @@ class BenchSmokeTest {
         assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH derive soft [1-9]\\d*")), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH relay streams=100 pps=\\d+ loss=0\\.\\d+ p50_us=\\d+ "
                 + "p99_us=\\d+ heap_per_stream_bytes=\\d+")), String.join("\n", lines));
-        for (String op : new String[] {"eccsi_verify", "eccsi_sign", "sakke_decap", "sakke_encap"}) {
+        for (String op : new String[] {"eccsi_verify", "eccsi_sign", "sakke_decap", "sakke_encap", "mikey_receive"}) {
             assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH " + op + " [1-9]\\d*")), op + "\n" + String.join("\n", lines));
         }
         assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH tamper_to_wiped_ms \\d+\\.\\d+")), String.join("\n", lines));
