@@ -70,10 +70,18 @@ public final class MikeySakkeReceiver implements AutoCloseable {
     private static final int MAX_SEEN = 100_000;
 
     public MikeySakkeReceiver(KeyVault vault, Clock clock, Duration skew) {
+        this(vault, clock, skew, null);
+    }
+
+    /** As above, and every key received is also held in {@code ring} for media contexts to derive from. */
+    public MikeySakkeReceiver(KeyVault vault, Clock clock, Duration skew, McKeyRing ring) {
         this.vault = vault;
         this.clock = clock;
         this.skewSeconds = skew.toSeconds();
+        this.ring = ring;
     }
+
+    private final McKeyRing ring;
 
     /** Accepts signatures made under the KMS {@code kmsUri} (a home or partner KMS). */
     public synchronized void trust(String kmsUri, byte[] kpak) throws KeyMaterialException {
@@ -186,6 +194,9 @@ public final class MikeySakkeReceiver implements AutoCloseable {
                 throw new MikeyException(Reason.STORE_FAILED, e.getMessage());
             }
             seen.put(replayKey, ts + skewSeconds);
+            if (ring != null) {
+                ring.put(keyId, key, m.rand(), notAfter);
+            }
             return new ReceivedKey(home.domain, tagged, keyId, csb, m.rand(), stored, notAfter);
         } finally {
             McCrypto.wipe(key);

@@ -1,0 +1,88 @@
+package isg.mc;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The MC keys (GMK, PCK, CSK) a media context derives from, by 33.180 key identifier, with the
+ * RAND and crypto session ID of the message that carried them. The MIKEY KDF runs in software
+ * (HMAC-SHA-256 in the BC FIPS module), so these keys are held in memory as well as in the vault;
+ * {@link #close()} and {@link #remove} overwrite them. Entries have no toString with key bytes.
+ */
+public final class McKeyRing implements AutoCloseable {
+
+    /** One key: value, RAND of its I_MESSAGE, validity. */
+    public static final class Entry {
+        private final byte[] key;
+        private final byte[] rand;
+        private final Instant notAfter;
+
+        Entry(byte[] key, byte[] rand, Instant notAfter) {
+            this.key = key;
+            this.rand = rand;
+            this.notAfter = notAfter;
+        }
+
+        byte[] key() {
+            return key;
+        }
+
+        byte[] rand() {
+            return rand;
+        }
+
+        public Instant notAfter() {
+            return notAfter;
+        }
+
+        @Override
+        public String toString() {
+            return "McKey[" + key.length * 8 + " bits, until " + notAfter + ", value withheld]";
+        }
+    }
+
+    private final Map<Integer, Entry> keys = new ConcurrentHashMap<>();
+    private final Clock clock;
+
+    public McKeyRing(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** Holds a copy of {@code key} under {@code keyId}, replacing (and wiping) any earlier one. */
+    public void put(int keyId, byte[] key, byte[] rand, Instant notAfter) {
+        Entry old = keys.put(keyId, new Entry(key.clone(), rand.clone(), notAfter));
+        if (old != null) {
+            McCrypto.wipe(old.key);
+        }
+    }
+
+    /** The key with this identifier while it is valid, else null. */
+    public Entry get(int keyId) {
+        Entry e = keys.get(keyId);
+        if (e == null || (e.notAfter != null && clock.instant().isAfter(e.notAfter))) {
+            return null;
+        }
+        return e;
+    }
+
+    public boolean remove(int keyId) {
+        Entry e = keys.remove(keyId);
+        if (e != null) {
+            McCrypto.wipe(e.key);
+        }
+        return e != null;
+    }
+
+    public int size() {
+        return keys.size();
+    }
+
+    @Override
+    public void close() {
+        for (Integer id : keys.keySet()) {
+            remove(id);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package isg.mc;
+
+import isg.srtp.MasterKey;
+import isg.srtp.PacketBuffer;
+import isg.srtp.SrtpPolicy;
+import isg.srtp.SrtpReceiver;
+import isg.srtp.SrtpStatus;
+import java.security.InvalidKeyException;
+import java.util.Arrays;
+
+/**
+ * Receives SRTP from any member of a group call (or a private call) keyed by 33.180 MKIs, with
+ * nothing provisioned per sender: a packet whose MKI is new names the key (GMK-ID, or PCK-ID) and,
+ * for a group, the sender's GUK-ID; the master key and salt follow from the MIKEY KDF (TGK = the
+ * GMK or PCK, CSB ID = GUK-ID or PCK-ID, the RAND of the key's I_MESSAGE), and the context keeps
+ * them for the sender's later packets. A key is kept only if the packet that introduced it
+ * authenticates, so forged MKIs cost a derivation each and leave nothing behind; at most
+ * {@code maxSenders} senders are kept.
+ *
+ * <p>MKI layout: 8 octets GMK-ID || GUK-ID for GMK-keyed media, 4 octets PCK-ID (or CSK-ID) otherwise.
+ */
+public final class MkiReceiveContext implements AutoCloseable {
+
+    private final SrtpPolicy policy;
+    private final McKeyRing ring;
+    private final int csId;
+    private final int maxSenders;
+    private SrtpReceiver receiver;
+    private int senders;
+    private long refusedMkis;
+
+    public MkiReceiveContext(SrtpPolicy policy, McKeyRing ring, int csId, int maxSenders) {
+        if (policy.mkiLength() != 4 && policy.mkiLength() != 8) {
+            throw new IllegalArgumentException("33.180 media uses 4- or 8-octet MKIs, not " + policy.mkiLength());
+        }
+        this.policy = policy;
+        this.ring = ring;
+        this.csId = csId;
+        this.maxSenders = maxSenders;
+    }
+
+    /** Unprotects one SRTP packet; a new sender's key is derived on its first packet. */
+    public synchronized SrtpStatus unprotectRtp(PacketBuffer p) {
+        if (receiver != null) {
+            SrtpStatus s = receiver.unprotectRtp(p);
+            if (s != SrtpStatus.UNKNOWN_KEY) {
+                return s;
+            }
+        }
+        int mkiLength = policy.mkiLength();
+        int at = policy.suite().srtpMkiOffset(p.offset() + p.length(), mkiLength);
+        if (p.length() < 12 + mkiLength + policy.suite().srtpTagLength() || at < p.offset() + 12) {
+            return SrtpStatus.MALFORMED;
+        }
+        byte[] mki = Arrays.copyOfRange(p.array(), at, at + mkiLength);
+        int keyId = int32(mki, 0);
+        int csbId = mkiLength == 8 ? int32(mki, 4) : keyId;
+        McIdentity.Purpose purpose = McIdentity.Purpose.of(keyId);
+        boolean group = purpose == McIdentity.Purpose.GMK;
+        McKeyRing.Entry entry = ring.get(keyId);
+        if (entry == null || senders >= maxSenders || group != (mkiLength == 8)) {
+            refusedMkis++;
+            return SrtpStatus.UNKNOWN_KEY;
+        }
+        byte[] k = MikeyKdf.masterKey(entry.key(), csId, csbId, entry.rand(), policy.suite().masterKeyLength());
+        byte[] salt = MikeyKdf.masterSalt(entry.key(), csId, csbId, entry.rand(), policy.suite().masterSaltLength());
+        MasterKey key = new MasterKey(k, salt, mki);
+        McCrypto.wipe(k, salt);
+        try {
+            if (receiver == null) {
+                receiver = new SrtpReceiver(policy, key);
+            } else {
+                receiver.addKey(key);
+            }
+        } catch (InvalidKeyException e) {
+            key.close();
+            refusedMkis++;
+            return SrtpStatus.UNKNOWN_KEY;
+        }
+        key.close();
+        SrtpStatus s = receiver.unprotectRtp(p);
+        if (s == SrtpStatus.OK) {
+            senders++;
+        } else {
+            receiver.removeKey(mki);
+            refusedMkis++;
+        }
+        return s;
+    }
+
+    /** Senders whose keys are held. */
+    public synchronized int senders() {
+        return senders;
+    }
+
+    /** Packets whose MKI named no usable key or whose derived key did not authenticate them. */
+    public synchronized long refusedMkis() {
+        return refusedMkis;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (receiver != null) {
+            receiver.close();
+        }
+    }
+
+    private static int int32(byte[] b, int off) {
+        return (b[off] & 0xFF) << 24 | (b[off + 1] & 0xFF) << 16 | (b[off + 2] & 0xFF) << 8 | (b[off + 3] & 0xFF);
+    }
+}

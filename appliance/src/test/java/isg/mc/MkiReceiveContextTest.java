@@ -1,0 +1,119 @@
+package isg.mc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import isg.hsm.AuditLog;
+import isg.hsm.KeyVault;
+import isg.hsm.SoftVault;
+import isg.srtp.MasterKey;
+import isg.srtp.PacketBuffer;
+import isg.srtp.SrtpPolicy;
+import isg.srtp.SrtpSender;
+import isg.srtp.SrtpStatus;
+import isg.srtp.SrtpSuite;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A group call with several talkers, each keying SRTP from the GMK with its own GUK-ID as 33.180
+ * says, reaches a gateway that only received the GMK (by MIKEY-SAKKE): no per-sender provisioning.
+ */
+class MkiReceiveContextTest {
+
+    private static final Instant SW_TIME = Instant.ofEpochSecond(0xec86684fL - McIdentity.NTP_UNIX_OFFSET);
+    private static final int CS_ID_MCPTT_GROUP = 4;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void talkersOfAGroupAreReceivedFromTheirMkisAlone() throws Exception {
+        Clock clock = Clock.fixed(SW_TIME, ZoneOffset.UTC);
+        McIdentity.KeyPeriod period = new McIdentity.KeyPeriod(16_777_215, 0);
+        try (KeyVault vault = SoftVault.open(dir.resolve("k.bcfks"), "p".toCharArray(), true, AuditLog.inMemory(), clock);
+                McKeyRing ring = new McKeyRing(clock);
+                MikeySakkeReceiver gateway = new MikeySakkeReceiver(vault, clock, Duration.ofMinutes(5), ring)) {
+            // The gateway is Alice's identity in Streamwide's domain; the GMK arrives in their message.
+            gateway.join("streamwide", "kms.mydev.streamwide.com", StreamwideVectors.hex("kms.kpak"),
+                    StreamwideVectors.hex("kms.z"), period, StreamwideVectors.text("alice.uri"));
+            gateway.addRsk("kms.mydev.streamwide.com", 236, StreamwideVectors.hex("alice.rsk"));
+            int gmkId = gateway.receive(StreamwideVectors.message("gmk")).keyId();
+            byte[] gmk = StreamwideVectors.hex("gmk.key");
+            byte[] rand = StreamwideVectors.hex("gmk.rand");
+
+            SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
+            try (MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 16)) {
+                String[] talkers = {"sip:bob@streamwide.com", "sip:carol@streamwide.com", "sip:dave@streamwide.com"};
+                for (int round = 0; round < 3; round++) {
+                    for (int t = 0; t < talkers.length; t++) {
+                        try (SrtpSender tx = talker(policy, gmk, gmkId, rand, talkers[t])) {
+                            byte[] payload = ("talker " + t + " round " + round).getBytes();
+                            for (int s = 0; s <= round; s++) {
+                                PacketBuffer p = rtp(0x1000 + t, 100 * round + s, payload);
+                                assertEquals(SrtpStatus.OK, tx.protectRtp(p));
+                                if (s < round) {
+                                    continue;
+                                }
+                                assertEquals(SrtpStatus.OK, rx.unprotectRtp(p), talkers[t]);
+                                assertArrayEquals(payload, Arrays.copyOfRange(p.array(), 12, p.length()));
+                            }
+                        }
+                    }
+                }
+                assertEquals(3, rx.senders());
+
+                // A sender claiming a GUK-ID it was not given cannot make the context keep a key.
+                int forgedGuk = McIdentity.gukId(gmkId, gmk, "sip:eve@streamwide.com");
+                try (SrtpSender eve = sender(policy, new byte[16], new byte[12], mki(gmkId, forgedGuk))) {
+                    PacketBuffer p = rtp(0x2000, 1, "forged".getBytes());
+                    eve.protectRtp(p);
+                    assertEquals(SrtpStatus.AUTH_FAIL, rx.unprotectRtp(p));
+                }
+                try (SrtpSender stranger = sender(policy, new byte[16], new byte[12], mki(0x0abcdef1, 1))) {
+                    PacketBuffer p = rtp(0x3000, 1, "unknown gmk".getBytes());
+                    stranger.protectRtp(p);
+                    assertEquals(SrtpStatus.UNKNOWN_KEY, rx.unprotectRtp(p));
+                }
+                assertEquals(3, rx.senders());
+                assertEquals(2, rx.refusedMkis());
+            }
+        }
+    }
+
+    /** A member's sender: master key and salt from the GMK with its GUK-ID (33.180 F.1.3, RFC 3830 §4.1.3). */
+    private static SrtpSender talker(SrtpPolicy policy, byte[] gmk, int gmkId, byte[] rand, String uri) throws Exception {
+        int guk = McIdentity.gukId(gmkId, gmk, uri);
+        return sender(policy, MikeyKdf.masterKey(gmk, CS_ID_MCPTT_GROUP, guk, rand, 16),
+                MikeyKdf.masterSalt(gmk, CS_ID_MCPTT_GROUP, guk, rand, 12), mki(gmkId, guk));
+    }
+
+    private static SrtpSender sender(SrtpPolicy policy, byte[] key, byte[] salt, byte[] mki) throws Exception {
+        return new SrtpSender(policy, new MasterKey(key, salt, mki));
+    }
+
+    private static byte[] mki(int gmkId, int gukId) {
+        return new byte[] {(byte) (gmkId >>> 24), (byte) (gmkId >>> 16), (byte) (gmkId >>> 8), (byte) gmkId,
+            (byte) (gukId >>> 24), (byte) (gukId >>> 16), (byte) (gukId >>> 8), (byte) gukId};
+    }
+
+    private static PacketBuffer rtp(int ssrc, int seq, byte[] payload) {
+        byte[] b = new byte[12 + payload.length + 64];
+        b[0] = (byte) 0x80;
+        b[1] = 0;
+        b[2] = (byte) (seq >>> 8);
+        b[3] = (byte) seq;
+        b[8] = (byte) (ssrc >>> 24);
+        b[9] = (byte) (ssrc >>> 16);
+        b[10] = (byte) (ssrc >>> 8);
+        b[11] = (byte) ssrc;
+        System.arraycopy(payload, 0, b, 12, payload.length);
+        return new PacketBuffer(b, 0, 12 + payload.length);
+    }
+}
