@@ -5,6 +5,7 @@ import isg.srtp.PacketBuffer;
 import isg.srtp.SrtpPolicy;
 import isg.srtp.SrtpReceiver;
 import isg.srtp.SrtpStatus;
+import isg.srtp.SrtpUnprotector;
 import java.security.InvalidKeyException;
 import java.util.Arrays;
 
@@ -19,7 +20,7 @@ import java.util.Arrays;
  *
  * <p>MKI layout: 8 octets GMK-ID || GUK-ID for GMK-keyed media, 4 octets PCK-ID (or CSK-ID) otherwise.
  */
-public final class MkiReceiveContext implements AutoCloseable {
+public final class MkiReceiveContext implements SrtpUnprotector {
 
     private final SrtpPolicy policy;
     private final McKeyRing ring;
@@ -28,6 +29,7 @@ public final class MkiReceiveContext implements AutoCloseable {
     private SrtpReceiver receiver;
     private int senders;
     private long refusedMkis;
+    private boolean closed;
 
     public MkiReceiveContext(SrtpPolicy policy, McKeyRing ring, int csId, int maxSenders) {
         if (policy.mkiLength() != 4 && policy.mkiLength() != 8) {
@@ -40,16 +42,32 @@ public final class MkiReceiveContext implements AutoCloseable {
     }
 
     /** Unprotects one SRTP packet; a new sender's key is derived on its first packet. */
+    @Override
     public synchronized SrtpStatus unprotectRtp(PacketBuffer p) {
+        return unprotect(p, false);
+    }
+
+    /** Unprotects one SRTCP packet; its MKI follows the E flag and index (RFC 3711 §3.4). */
+    @Override
+    public synchronized SrtpStatus unprotectRtcp(PacketBuffer p) {
+        return unprotect(p, true);
+    }
+
+    private SrtpStatus unprotect(PacketBuffer p, boolean rtcp) {
+        if (closed) {
+            return SrtpStatus.CLOSED;
+        }
         if (receiver != null) {
-            SrtpStatus s = receiver.unprotectRtp(p);
+            SrtpStatus s = rtcp ? receiver.unprotectRtcp(p) : receiver.unprotectRtp(p);
             if (s != SrtpStatus.UNKNOWN_KEY) {
                 return s;
             }
         }
         int mkiLength = policy.mkiLength();
-        int at = policy.suite().srtpMkiOffset(p.offset() + p.length(), mkiLength);
-        if (p.length() < 12 + mkiLength + policy.suite().srtpTagLength() || at < p.offset() + 12) {
+        int end = p.offset() + p.length();
+        int at = rtcp ? policy.suite().srtcpIndexOffset(end, mkiLength) + 4 : policy.suite().srtpMkiOffset(end, mkiLength);
+        int overhead = rtcp ? policy.suite().srtcpOverhead(mkiLength) : policy.suite().srtpOverhead(mkiLength);
+        if (p.length() < (rtcp ? 8 : 12) + overhead || at < p.offset() || at + mkiLength > end) {
             return SrtpStatus.MALFORMED;
         }
         byte[] mki = Arrays.copyOfRange(p.array(), at, at + mkiLength);
@@ -73,12 +91,12 @@ public final class MkiReceiveContext implements AutoCloseable {
                 receiver.addKey(key);
             }
         } catch (InvalidKeyException e) {
-            key.close();
             refusedMkis++;
             return SrtpStatus.UNKNOWN_KEY;
+        } finally {
+            key.close();
         }
-        key.close();
-        SrtpStatus s = receiver.unprotectRtp(p);
+        SrtpStatus s = rtcp ? receiver.unprotectRtcp(p) : receiver.unprotectRtp(p);
         if (s == SrtpStatus.OK) {
             senders++;
         } else {
@@ -86,6 +104,16 @@ public final class MkiReceiveContext implements AutoCloseable {
             refusedMkis++;
         }
         return s;
+    }
+
+    @Override
+    public synchronized long srtpPacketsLeft() {
+        return receiver == null ? policy.maxSrtpPackets() : receiver.srtpPacketsLeft();
+    }
+
+    @Override
+    public synchronized boolean closed() {
+        return closed;
     }
 
     /** Senders whose keys are held. */
@@ -100,6 +128,7 @@ public final class MkiReceiveContext implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
         if (receiver != null) {
             receiver.close();
         }

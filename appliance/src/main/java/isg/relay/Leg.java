@@ -1,8 +1,8 @@
 package isg.relay;
 
 import io.netty.channel.Channel;
-import isg.srtp.SrtpReceiver;
 import isg.srtp.SrtpSender;
+import isg.srtp.SrtpUnprotector;
 import java.net.InetSocketAddress;
 
 /**
@@ -24,13 +24,13 @@ public final class Leg {
     volatile InetSocketAddress remoteRtp;
     volatile InetSocketAddress remoteRtcp;
     final boolean latch;
-    final SrtpReceiver receiver;
+    final SrtpUnprotector receiver;
     final SrtpSender sender;
     final Counters counters = new Counters();
     Channel rtpChannel;
     Channel rtcpChannel;
 
-    Leg(Side side, InetSocketAddress localRtp, InetSocketAddress remoteRtp, boolean latch, SrtpReceiver receiver,
+    Leg(Side side, InetSocketAddress localRtp, InetSocketAddress remoteRtp, boolean latch, SrtpUnprotector receiver,
             SrtpSender sender) {
         this.side = side;
         this.localRtp = localRtp;

@@ -20,6 +20,7 @@ import isg.hsm.VaultException;
 import isg.srtp.SessionKeys;
 import isg.srtp.SrtpPolicy;
 import isg.srtp.SrtpReceiver;
+import isg.srtp.SrtpUnprotector;
 import isg.srtp.SrtpSender;
 import isg.srtp.SrtpSuite;
 import isg.srtp.crypto.CryptoBackend;
@@ -95,12 +96,32 @@ public final class Relay implements AutoCloseable {
 
     /** Creates a session; nothing is left half-created when it is refused. */
     public synchronized Session create(SessionSpec spec) throws RelayException {
-        validate(spec);
+        return create(spec, null);
+    }
+
+    /**
+     * As {@link #create(SessionSpec)}, with the inside leg's receiving side given whole: e.g. an
+     * {@code isg.mc.MkiReceiveContext} that keys each talker of a group call from its MKI, where
+     * the gateway is a member of the group and holds its GMK. {@code spec.insideReceiveKey()} is
+     * then not used. The session owns {@code insideReceiver} from here (and closes it on failure).
+     */
+    public synchronized Session create(SessionSpec spec, SrtpUnprotector insideReceiver) throws RelayException {
+        try {
+            validate(spec, insideReceiver != null);
+        } catch (RelayException e) {
+            if (insideReceiver != null) {
+                insideReceiver.close();
+            }
+            throw e;
+        }
         String masterUri = config.partners().get(spec.partner());
         SrtpSuite outsideSuite;
         SessionKeys sendKeys = null;
         SessionKeys receiveKeys = null;
         List<AutoCloseable> undo = new ArrayList<>();
+        if (insideReceiver != null) {
+            undo.add(insideReceiver);
+        }
         try {
             KeyInfo master = vault.info(Actor.INTERNAL, masterUri);
             outsideSuite = master.bits() == 128 ? SrtpSuite.AEAD_AES_128_GCM : SrtpSuite.AEAD_AES_256_GCM;
@@ -111,13 +132,15 @@ public final class Relay implements AutoCloseable {
             undo.add(outRx);
             SrtpSender outTx = new SrtpSender(outsidePolicy, sendKeys);
             undo.add(outTx);
-            SrtpReceiver inRx = null;
+            SrtpUnprotector inRx = insideReceiver;
             SrtpSender inTx = null;
             if (spec.mode() == Session.Mode.REPROTECT) {
-                SrtpPolicy insidePolicy = SrtpPolicy.builder(spec.insideSuite()).backend(backend)
-                        .mkiLength(spec.insideReceiveKey().mki().length).build();
-                inRx = new SrtpReceiver(insidePolicy, spec.insideReceiveKey());
-                undo.add(inRx);
+                if (inRx == null) {
+                    SrtpPolicy insidePolicy = SrtpPolicy.builder(spec.insideSuite()).backend(backend)
+                            .mkiLength(spec.insideReceiveKey().mki().length).build();
+                    inRx = new SrtpReceiver(insidePolicy, spec.insideReceiveKey());
+                    undo.add(inRx);
+                }
                 inTx = new SrtpSender(SrtpPolicy.builder(spec.insideSuite()).backend(backend)
                         .mkiLength(spec.insideSendKey().mki().length).build(), spec.insideSendKey());
                 undo.add(inTx);
@@ -196,7 +219,7 @@ public final class Relay implements AutoCloseable {
         return zeroised;
     }
 
-    private void validate(SessionSpec spec) throws RelayException {
+    private void validate(SessionSpec spec, boolean receiverGiven) throws RelayException {
         if (zeroised) {
             throw new RelayException(503, "the gateway was zeroised (tamper or zeroise button): it takes no sessions "
                     + "until it is re-keyed and restarted");
@@ -221,7 +244,8 @@ public final class Relay implements AutoCloseable {
             throw new RelayException(400, "inside.remote (host:port of the MC side) is required");
         }
         if (spec.mode() == Session.Mode.REPROTECT
-                && (spec.insideSuite() == null || spec.insideReceiveKey() == null || spec.insideSendKey() == null)) {
+                && (spec.insideSuite() == null || (spec.insideReceiveKey() == null && !receiverGiven)
+                        || spec.insideSendKey() == null)) {
             throw new RelayException(400, "a reprotect session needs inside.suite, inside.receiveKey and inside.sendKey");
         }
     }

@@ -8,7 +8,7 @@ import java.security.InvalidKeyException;
  * floods of old packets cost no crypto, and recorded only after authentication so that a forged
  * packet moves nothing (a new stream is only created by an authentic packet).
  */
-public final class SrtpReceiver extends SrtpContext {
+public final class SrtpReceiver extends SrtpContext implements SrtpUnprotector {
 
     /** A context keyed with session keys derived elsewhere (an HSM). */
     public SrtpReceiver(SrtpPolicy policy, SessionKeys keys) throws InvalidKeyException {

@@ -14,6 +14,10 @@ import isg.hsm.KeyPurpose;
 import isg.hsm.KeyVault;
 import isg.hsm.NewKey;
 import isg.hsm.SoftVault;
+import isg.mc.McIdentity;
+import isg.mc.McKeyRing;
+import isg.mc.MikeyKdf;
+import isg.mc.MkiReceiveContext;
 import isg.srtp.MasterKey;
 import isg.srtp.PacketBuffer;
 import isg.srtp.SrtpPolicy;
@@ -155,6 +159,61 @@ class TwoGatewaysTest {
             Thread.sleep(5);
         }
         assertEquals(expected, value.getAsLong(), what);
+    }
+
+    @Test
+    void aGroupCallKeyedByItsGmkCrossesToThePartnerWithNoPerTalkerKeys() throws Exception {
+        // Home is a member of the group: its key ring holds the GMK and the RAND of the I_MESSAGE
+        // that brought it (MikeySakkeReceiver puts them there). Each talker keys SRTP from the GMK
+        // with its own GUK-ID (33.180 F.1.3) and sends MKI = GMK-ID || GUK-ID.
+        byte[] gmk = new byte[16];
+        byte[] rand = new byte[16];
+        random.nextBytes(gmk);
+        random.nextBytes(rand);
+        int gmkId = McIdentity.Purpose.GMK.tag(0x0A1B2C3);
+        int csId = 4; // MCPTT group call
+        SrtpSuite suite = SrtpSuite.AEAD_AES_128_GCM;
+        MasterKey toHomeMc = isg.srtp.TestPackets.randomKey(suite, null, random);
+        MasterKey c = isg.srtp.TestPackets.randomKey(suite, null, random);
+        MasterKey d = isg.srtp.TestPackets.randomKey(suite, null, random);
+        try (McKeyRing ring = new McKeyRing(java.time.Clock.systemUTC())) {
+            ring.put(gmkId, gmk, rand, null);
+            SrtpPolicy group = SrtpPolicy.builder(suite).mkiLength(8).build();
+            MkiReceiveContext members = new MkiReceiveContext(group, ring, csId, 64);
+            Session h = home.create(new SessionSpec("group-1", Session.Mode.REPROTECT, "partner", mcHome.address(), null,
+                    suite, null, toHomeMc), members);
+            Session p = partner.create(new SessionSpec("group-1", Session.Mode.REPROTECT, "home", mcPartner.address(),
+                    h.outside().localRtp(), suite, c, d));
+            home.remote("group-1", Leg.Side.OUTSIDE, p.outside().localRtp());
+            String[] talkers = {"sip:alpha@police.example", "sip:bravo@police.example", "sip:charlie@police.example"};
+            try (SrtpReceiver partnerRx = new SrtpReceiver(SrtpPolicy.builder(suite).build(), d)) {
+                for (int t = 0; t < talkers.length; t++) {
+                    int guk = McIdentity.gukId(gmkId, gmk, talkers[t]);
+                    byte[] mki = java.nio.ByteBuffer.allocate(8).putInt(gmkId).putInt(guk).array();
+                    MasterKey k = new MasterKey(MikeyKdf.masterKey(gmk, csId, guk, rand, 16),
+                            MikeyKdf.masterSalt(gmk, csId, guk, rand, 12), mki);
+                    try (SrtpSender talker = new SrtpSender(group, k)) {
+                        for (int i = 0; i < 5; i++) {
+                            boolean isRtcp = i == 4;
+                            byte[] plain = isRtcp ? rtcp(0x7000 + t, random) : rtp(10 * t + i, 0x7000 + t, 160, random);
+                            mcHome.send(isRtcp, apply(talker, plain, isRtcp), h.inside().localRtp());
+                            assertArrayEquals(plain, undo(partnerRx, mcPartner.receive(isRtcp, 2000), isRtcp),
+                                    talkers[t] + " packet " + i);
+                        }
+                    }
+                }
+                assertEquals(3, members.senders());
+                // a talker with a GUK-ID of its own making is dropped, and no key is kept for it
+                byte[] forgedMki = java.nio.ByteBuffer.allocate(8).putInt(gmkId).putInt(0x0BADBAD).array();
+                try (SrtpSender forger = new SrtpSender(group, new MasterKey(new byte[16], new byte[12], forgedMki))) {
+                    mcHome.send(false, apply(forger, rtp(1, 0x7999, 160, random), false), h.inside().localRtp());
+                    eventually(() -> h.inside().counters().drops(DropReason.AUTH), 1, "forged talker counted");
+                }
+                assertEquals(3, members.senders());
+            }
+            home.delete("group-1");
+            assertTrue(h.inside().keysWiped(), "the group context is wiped with the session");
+        }
     }
 
     @Test

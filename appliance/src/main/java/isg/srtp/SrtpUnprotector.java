@@ -1,0 +1,22 @@
+package isg.srtp;
+
+/**
+ * What checks and removes SRTP/SRTCP protection on a receiving leg: an {@link SrtpReceiver} with
+ * provisioned master keys, or a context that derives keys from the packets' MKIs (33.180 group
+ * calls). Per-packet results are statuses, never exceptions.
+ */
+public interface SrtpUnprotector extends AutoCloseable {
+
+    SrtpStatus unprotectRtp(PacketBuffer p);
+
+    SrtpStatus unprotectRtcp(PacketBuffer p);
+
+    /** Packets the most used key may still accept; the key-expiry horizon. */
+    long srtpPacketsLeft();
+
+    boolean closed();
+
+    /** Overwrites every key. */
+    @Override
+    void close();
+}
