@@ -87,6 +87,53 @@ class MkiReceiveContextTest {
         }
     }
 
+    @Test
+    void privateCallMediaByPckIdAndFloorControlSrtcpByCskId() throws Exception {
+        Clock clock = Clock.fixed(SW_TIME, ZoneOffset.UTC);
+        try (McKeyRing ring = new McKeyRing(clock)) {
+            byte[] pck = StreamwideVectors.hex("pck.key");
+            byte[] pckRand = StreamwideVectors.hex("pck.rand");
+            int pckId = StreamwideVectors.id("pck.id");
+            byte[] csk = StreamwideVectors.hex("csk.key");
+            byte[] cskRand = StreamwideVectors.hex("csk.rand");
+            int cskId = StreamwideVectors.id("csk.id");
+            ring.put(pckId, pck, pckRand, null);
+            ring.put(cskId, csk, cskRand, null);
+            SrtpPolicy fourOctetMki = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(4).build();
+            byte[] pckMki = java.nio.ByteBuffer.allocate(4).putInt(pckId).array();
+            byte[] cskMki = java.nio.ByteBuffer.allocate(4).putInt(cskId).array();
+            int csPrivateInitiator = 0;
+            int csFloorControl = 6;
+            try (MkiReceiveContext media = new MkiReceiveContext(fourOctetMki, ring, csPrivateInitiator, 4);
+                    MkiReceiveContext floor = new MkiReceiveContext(fourOctetMki, ring, csFloorControl, 4);
+                    SrtpSender caller = sender(fourOctetMki, MikeyKdf.masterKey(pck, csPrivateInitiator, pckId, pckRand, 16),
+                            MikeyKdf.masterSalt(pck, csPrivateInitiator, pckId, pckRand, 12), pckMki);
+                    SrtpSender client = sender(fourOctetMki, MikeyKdf.masterKey(csk, csFloorControl, cskId, cskRand, 16),
+                            MikeyKdf.masterSalt(csk, csFloorControl, cskId, cskRand, 12), cskMki)) {
+                PacketBuffer voice = rtp(0x42, 7, "private call".getBytes());
+                assertEquals(SrtpStatus.OK, caller.protectRtp(voice));
+                assertEquals(SrtpStatus.OK, media.unprotectRtp(voice));
+                // floor control is SRTCP (an application-defined RTCP packet, TS 24.380) under the CSK
+                byte[] fc = new byte[16 + 64];
+                fc[0] = (byte) 0x80;
+                fc[1] = (byte) 204;
+                fc[3] = 3;
+                fc[7] = 0x42;
+                System.arraycopy("MCPT".getBytes(), 0, fc, 8, 4);
+                PacketBuffer request = new PacketBuffer(fc, 0, 16);
+                assertEquals(SrtpStatus.OK, client.protectRtcp(request));
+                assertEquals(SrtpStatus.OK, floor.unprotectRtcp(request));
+                assertArrayEquals("MCPT".getBytes(), Arrays.copyOfRange(request.array(), 8, 12));
+                // the PCK's MKI names no key a floor context derives correctly: keys differ by CS ID
+                PacketBuffer wrongContext = rtp(0x43, 8, "x".getBytes());
+                caller.protectRtp(wrongContext);
+                assertEquals(SrtpStatus.AUTH_FAIL, floor.unprotectRtp(wrongContext));
+                assertEquals(1, media.senders());
+                assertEquals(1, floor.senders());
+            }
+        }
+    }
+
     /** A member's sender: master key and salt from the GMK with its GUK-ID (33.180 F.1.3, RFC 3830 §4.1.3). */
     private static SrtpSender talker(SrtpPolicy policy, byte[] gmk, int gmkId, byte[] rand, String uri) throws Exception {
         int guk = McIdentity.gukId(gmkId, gmk, uri);
