@@ -31,6 +31,8 @@ public final class Gateway implements AutoCloseable {
     private final KeyVault vault;
     private final Relay relay;
     private final ControlServer control;
+    /** The MC key plane; null when the gateway is a member of no MC domain. */
+    private final isg.mc.McPlane mc;
     private final isg.board.Board board;
     private final isg.box.FrontPanel panel;
     private final isg.box.TamperGuard guard;
@@ -57,9 +59,13 @@ public final class Gateway implements AutoCloseable {
                 ? isg.board.GpioBoard.openGpiod(isg.board.PinMap.named(c.boardPins()), java.time.Duration.ofSeconds(3))
                 : new isg.board.SimulatedBoard();
         this.relay = new Relay(c.relay(), vault, Math.max(1, Runtime.getRuntime().availableProcessors()));
-        this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile(), c.controlTls());
+        this.mc = c.mc() == null ? null : isg.mc.McPlane.start(c.mc(), vault, java.time.Clock.systemUTC());
+        this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile(), c.controlTls(), mc);
         this.panel = new isg.box.FrontPanel(board, relay, vault);
         this.guard = new isg.box.TamperGuard(relay, vault, board);
+        if (mc != null) {
+            guard.alsoWipe(mc::close);
+        }
         isg.status.MqttStatus m = null;
         if (c.mqttBroker() != null) {
             isg.status.StatusReport report = new isg.status.StatusReport(relay, vault, board);
@@ -127,6 +133,9 @@ public final class Gateway implements AutoCloseable {
         panel.close();
         control.close();
         relay.close();
+        if (mc != null) {
+            mc.close();
+        }
         board.close();
         vault.close();
         try {

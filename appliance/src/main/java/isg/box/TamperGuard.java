@@ -40,6 +40,13 @@ public final class TamperGuard {
         board.onZeroiseButton(() -> zeroise("zeroise button held"));
     }
 
+    /** Memory that holds keys beside the relay's sessions (the MC key ring): wiped with them, before the vault. */
+    public void alsoWipe(Runnable wipe) {
+        wipers.add(wipe);
+    }
+
+    private final List<Runnable> wipers = new CopyOnWriteArrayList<>();
+
     public void onZeroised(Consumer<Zeroisation> listener) {
         listeners.add(listener);
     }
@@ -52,6 +59,9 @@ public final class TamperGuard {
     public synchronized Zeroisation zeroise(String cause) {
         long t0 = System.nanoTime();
         long wiped = relay.zeroise();
+        for (Runnable w : wipers) {
+            w.run();
+        }
         long wipedAt = System.nanoTime();
         double millis = (wipedAt - t0) / 1e6;
         int destroyed = 0;

@@ -74,7 +74,7 @@ public final class ConfigLoader {
             throw new ConfigException(file + ":1: the file must be a YAML mapping (gateway:, vault:, inside:, ...)");
         }
         Map<String, Node> top = map(root, "", Set.of("gateway", "vault", "inside", "outside", "partners", "limits",
-                "crypto", "control", "board", "mqtt", "relay"));
+                "crypto", "control", "board", "mqtt", "relay", "mc"));
         Map<String, Node> gateway = section(top, "gateway", root, Set.of("id"));
         String id = text(gateway, "id", "gateway.id", root, true);
         if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
@@ -204,8 +204,72 @@ public final class ConfigLoader {
         if (overlap(inAddr, inPorts, outAddr, outPorts)) {
             throw error(outside.get("ports"), "outside.ports", "overlaps inside.ports on the same address");
         }
+        isg.mc.McConfig mc = top.containsKey("mc") ? mc(top.get("mc")) : null;
         return new GatewayConfig(file, relay, kind, keystore, pass, module, token, pin, audit, listen, tokenFile,
-                boardKind, pins, broker, prefix, mqttCred, metricsSeconds, mqttCa, mqttKs, mqttKsPass, controlTls);
+                boardKind, pins, broker, prefix, mqttCred, metricsSeconds, mqttCa, mqttKs, mqttKsPass, controlTls, mc);
+    }
+
+    /** The {@code mc:} section (see {@link isg.mc.McConfig}). */
+    private isg.mc.McConfig mc(Node node) throws ConfigException {
+        Map<String, Node> mc = map(node, "mc.", Set.of("skew", "domains", "trust"));
+        Duration skew = mc.containsKey("skew") ? duration(mc.get("skew"), "mc.skew") : Duration.ofMinutes(5);
+        java.util.List<isg.mc.McConfig.Domain> domains = new java.util.ArrayList<>();
+        Node dn = mc.get("domains");
+        if (!(dn instanceof MappingNode) || ((MappingNode) dn).getValue().isEmpty()) {
+            throw error(dn == null ? node : dn, "mc.domains", "a mapping of domain name to {kms, kpak, z, keyPeriod, uri, "
+                    + "rskDir}");
+        }
+        for (NodeTuple t : ((MappingNode) dn).getValue()) {
+            String name = scalar(t.getKeyNode(), "mc.domains");
+            if (!name.matches("[A-Za-z0-9._-]{1,32}")) {
+                throw error(t.getKeyNode(), "mc.domains", "a domain name of 1-32 characters A-Z a-z 0-9 . _ -, got '"
+                        + name + "'");
+            }
+            String f = "mc.domains." + name + ".";
+            Map<String, Node> d = map(t.getValueNode(), f, Set.of("kms", "kpak", "z", "keyPeriod", "keyPeriodOffset",
+                    "uri", "rskDir"));
+            String kms = text(d, "kms", f + "kms", t.getValueNode(), true);
+            byte[] kpak = hex(d, "kpak", f + "kpak", t.getValueNode(), isg.mc.Eccsi.POINT_LENGTH);
+            byte[] z = hex(d, "z", f + "z", t.getValueNode(), isg.mc.Sakke.POINT_LENGTH);
+            int length = integer(d, "keyPeriod", f + "keyPeriod", 1, Integer.MAX_VALUE);
+            int offset = d.containsKey("keyPeriodOffset") ? integer(d, "keyPeriodOffset", f + "keyPeriodOffset", 0,
+                    length - 1) : 0;
+            String uri = text(d, "uri", f + "uri", t.getValueNode(), true);
+            Path rskDir = path(d, "rskDir", f + "rskDir", true);
+            domains.add(new isg.mc.McConfig.Domain(name, kms, kpak, z, new isg.mc.McIdentity.KeyPeriod(length, offset),
+                    uri, rskDir));
+        }
+        Map<String, byte[]> trust = new LinkedHashMap<>();
+        if (mc.containsKey("trust")) {
+            Node tn = mc.get("trust");
+            if (!(tn instanceof MappingNode)) {
+                throw error(tn, "mc.trust", "a mapping of KMS URI to its KPAK (hex)");
+            }
+            Map<String, Node> entries = new LinkedHashMap<>();
+            for (NodeTuple t : ((MappingNode) tn).getValue()) {
+                entries.put(scalar(t.getKeyNode(), "mc.trust"), t.getValueNode());
+            }
+            for (Map.Entry<String, Node> e : entries.entrySet()) {
+                trust.put(e.getKey(), hex(entries, e.getKey(), "mc.trust." + e.getKey(), tn, isg.mc.Eccsi.POINT_LENGTH));
+            }
+        }
+        return new isg.mc.McConfig(skew, java.util.List.copyOf(domains), trust);
+    }
+
+    /** An uncompressed point in hex: 04 then the coordinates, {@code octets} octets in all. */
+    private byte[] hex(Map<String, Node> m, String key, String field, Node parent, int octets) throws ConfigException {
+        String v = text(m, key, field, parent, true);
+        byte[] b;
+        try {
+            b = java.util.HexFormat.of().parseHex(v.replace(" ", ""));
+        } catch (IllegalArgumentException e) {
+            throw error(m.get(key), field, "hexadecimal, got something else");
+        }
+        if (b.length != octets || b[0] != 0x04) {
+            throw error(m.get(key), field, "an uncompressed point of " + octets + " octets (04 || x || y), got "
+                    + b.length + " octets");
+        }
+        return b;
     }
 
     private static boolean overlap(InetAddress a, int[] ap, InetAddress b, int[] bp) {

@@ -10,10 +10,11 @@ import java.nio.file.Path;
  * @param vaultKind {@code soft} or {@code pkcs11}
  * @param boardKind {@code simulated} or {@code gpio}
  * @param mqttBroker null when no broker is configured
+ * @param mc null when the gateway is a member of no MC security domain
  */
 public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path keystore, Path passphraseFile,
         Path module, String token, Path pinFile, Path audit, InetSocketAddress controlListen, Path controlTokenFile,
         String boardKind, String boardPins, String mqttBroker, String mqttPrefix, Path mqttCredentials,
         int mqttMetricsSeconds, Path mqttCa, Path mqttClientKeyStore, Path mqttClientKeyStorePassword,
-        isg.control.ControlServer.Tls controlTls) {
+        isg.control.ControlServer.Tls controlTls, isg.mc.McConfig mc) {
 }

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import isg.relay.Relay;
 import isg.relay.RelayException;
 import isg.relay.Session;
+import isg.relay.SessionSpec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.StringJoiner;
@@ -40,10 +41,12 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     private final Relay relay;
     private final byte[] token;
+    private final isg.mc.McPlane mc;
 
-    ControlHandler(Relay relay, byte[] token) {
+    ControlHandler(Relay relay, byte[] token, isg.mc.McPlane mc) {
         this.relay = relay;
         this.token = token;
+        this.mc = mc;
     }
 
     @Override
@@ -105,7 +108,19 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             }
             requireMethod(m, "GET, POST", HttpMethod.POST);
             requireJson(req);
-            Session s = relay.create(SessionRequests.create(SessionRequests.parse(ByteBufUtil.getBytes(req.content()))));
+            JsonNode body = SessionRequests.parse(ByteBufUtil.getBytes(req.content()));
+            SessionSpec spec = SessionRequests.create(body);
+            SessionRequests.Group group = SessionRequests.group(body);
+            Session s;
+            if (group == null) {
+                s = relay.create(spec);
+            } else {
+                if (mc == null) {
+                    throw new RelayException(409, "inside.group needs the gateway to be a member of an MC domain "
+                            + "(an mc: section in its configuration)");
+                }
+                s = relay.create(spec, mc.receiveContext(group.policy(relay.config().backend()), group.csId(), 256));
+            }
             FullHttpResponse r = json(201, s.toJson());
             r.headers().set(HttpHeaderNames.LOCATION, "/sessions/" + s.id());
             return r;
@@ -138,7 +153,24 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             }
             return json(200, session(id).toJson());
         }
-        throw new RelayException(404, "no resource " + path + "; the API has /sessions, /sessions/{id}, /status");
+        if (path.equals("/mikey")) {
+            requireMethod(m, "POST", HttpMethod.POST);
+            requireJson(req);
+            if (mc == null) {
+                throw new RelayException(409, "this gateway is a member of no MC domain (no mc: section in its configuration)");
+            }
+            JsonNode n = SessionRequests.parse(ByteBufUtil.getBytes(req.content()));
+            byte[] message = SessionRequests.base64(n, "message");
+            try {
+                isg.mc.MikeySakkeReceiver.ReceivedKey k = mc.receive(message);
+                return json(201, "{\"domain\":\"" + k.domain() + "\",\"purpose\":\"" + k.purpose() + "\",\"keyId\":\""
+                        + String.format("%08x", k.keyId()) + "\",\"csbId\":\"" + String.format("%08x", k.csbId())
+                        + "\",\"key\":\"" + k.stored().uri() + "\",\"notAfter\":\"" + k.notAfter() + "\"}");
+            } catch (isg.mc.MikeyException e) {
+                throw new RelayException(422, e.getMessage());
+            }
+        }
+        throw new RelayException(404, "no resource " + path + "; the API has /sessions, /sessions/{id}, /status, /mikey");
     }
 
     private Session session(String id) throws RelayException {

@@ -42,6 +42,12 @@ public final class ControlServer implements AutoCloseable {
     }
 
     public ControlServer(Relay relay, InetSocketAddress bind, Path tokenFile, Tls tls) throws IOException {
+        this(relay, bind, tokenFile, tls, null);
+    }
+
+    /** With the gateway's MC key plane: {@code POST /mikey} and group sessions; null without one. */
+    public ControlServer(Relay relay, InetSocketAddress bind, Path tokenFile, Tls tls, isg.mc.McPlane mc)
+            throws IOException {
         byte[] token = Files.readString(tokenFile, StandardCharsets.UTF_8).trim().getBytes(StandardCharsets.UTF_8);
         if (token.length < 16) {
             throw new IOException("the control API token in " + tokenFile + " must be at least 16 characters");
@@ -56,7 +62,7 @@ public final class ControlServer implements AutoCloseable {
                                 ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
                             }
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY),
-                                    new ControlHandler(relay, token));
+                                    new ControlHandler(relay, token, mc));
                         }
                     }).bind(bind).sync().channel();
         } catch (InterruptedException e) {

@@ -26,6 +26,8 @@ import java.util.Set;
  *  "inside":{"remote":"10.0.0.5:40000","suite":"AEAD_AES_128_GCM","receiveKey":"base64","sendKey":"base64","mki":"hex"},
  *  "outside":{"remote":"192.0.2.7:42000"}}
  * </pre>
+ * For a group the gateway is a member of, {@code "group":{"csId":4,"mki":8}} replaces
+ * {@code receiveKey}: each talker is keyed from the GMK by its MKI (TS 33.180).
  */
 final class SessionRequests {
 
@@ -117,6 +119,49 @@ final class SessionRequests {
         }
     }
 
+    /** {@code inside.group}: receive the MC side by MKI from the key plane (33.180), not by a receiveKey. */
+    record Group(SrtpSuite suite, int csId, int mkiLength) {
+        isg.srtp.SrtpPolicy policy(String backend) {
+            return isg.srtp.SrtpPolicy.builder(suite).backend(isg.srtp.crypto.CryptoBackend.named(backend))
+                    .mkiLength(mkiLength).build();
+        }
+    }
+
+    /** The inside leg's {@code group} object, or null: {"csId": 4, "mki": 8} (8: GMK-ID||GUK-ID, 4: PCK-ID). */
+    static Group group(JsonNode n) throws RelayException {
+        JsonNode in = n.get("inside");
+        JsonNode g = in == null ? null : in.get("group");
+        if (g == null || g.isNull()) {
+            return null;
+        }
+        if (!g.isObject()) {
+            throw new RelayException(400, "inside.group must be an object {\"csId\": 0-255, \"mki\": 4 or 8}");
+        }
+        onlyFields(g, "inside.group.", Set.of("csId", "mki"));
+        JsonNode cs = g.get("csId");
+        if (cs == null || !cs.isInt() || cs.asInt() < 0 || cs.asInt() > 255) {
+            throw new RelayException(400, "inside.group.csId must be a whole number 0-255 (33.180 CS ID, e.g. 4 for an "
+                    + "MCPTT group call)");
+        }
+        JsonNode mki = g.get("mki");
+        int mkiLength = mki == null ? 8 : mki.asInt(-1);
+        if (mki != null && !mki.isInt() || (mkiLength != 4 && mkiLength != 8)) {
+            throw new RelayException(400, "inside.group.mki must be 8 (GMK-ID||GUK-ID) or 4 (PCK-ID)");
+        }
+        return new Group(SrtpSuite.fromName(text(in, "suite", "inside.", true)), cs.asInt(), mkiLength);
+    }
+
+    /** A required base64 string field. */
+    static byte[] base64(JsonNode n, String field) throws RelayException {
+        onlyFields(n, "", Set.of(field));
+        String v = text(n, field, "", true);
+        try {
+            return Base64.getDecoder().decode(v);
+        } catch (IllegalArgumentException e) {
+            throw new RelayException(400, field + " is not base64");
+        }
+    }
+
     static SessionSpec create(JsonNode n) throws RelayException {
         onlyFields(n, "", Set.of("id", "mode", "partner", "inside", "outside"));
         String id = text(n, "id", "", true);
@@ -132,7 +177,8 @@ final class SessionRequests {
         if (in == null || !in.isObject()) {
             throw new RelayException(400, "inside is required: {\"remote\":\"host:port\", ...}");
         }
-        onlyFields(in, "inside.", Set.of("remote", "suite", "receiveKey", "sendKey", "mki"));
+        onlyFields(in, "inside.", Set.of("remote", "suite", "receiveKey", "sendKey", "mki", "group"));
+        boolean group = in.has("group") && !in.get("group").isNull();
         InetSocketAddress insideRemote = address(text(in, "remote", "inside.", true), "inside.remote");
         InetSocketAddress outsideRemote = null;
         JsonNode out = n.get("outside");
@@ -166,9 +212,13 @@ final class SessionRequests {
                     throw new RelayException(400, "inside.mki must be 1-8 bytes");
                 }
             }
-            rx = key(text(in, "receiveKey", "inside.", true), suite, mki, "inside.receiveKey");
+            if (group && in.has("receiveKey")) {
+                throw new RelayException(400, "inside.group and inside.receiveKey exclude each other: a group's "
+                        + "talkers are keyed from the GMK by their MKIs");
+            }
+            rx = group ? null : key(text(in, "receiveKey", "inside.", true), suite, mki, "inside.receiveKey");
             tx = key(text(in, "sendKey", "inside.", true), suite, mki, "inside.sendKey");
-        } else if (in.has("suite") || in.has("receiveKey") || in.has("sendKey")) {
+        } else if (in.has("suite") || in.has("receiveKey") || in.has("sendKey") || group) {
             throw new RelayException(400, "a hop session carries end-to-end SRTP: it takes no inside keys");
         }
         return new SessionSpec(id, mode, partner, insideRemote, outsideRemote, suite, rx, tx);

@@ -99,6 +99,18 @@ class ControlApiTest {
     }
 
     @Test
+    void aGatewayInNoMcDomainRefusesMikeyAndGroupSessions() throws Exception {
+        HttpResponse<String> r = call("POST", "/mikey", "{\"message\":\"AAAA\"}");
+        assertEquals(409, r.statusCode());
+        assertTrue(r.body().contains("no MC domain"), r.body());
+        r = call("POST", "/sessions", "{\"id\":\"g\",\"mode\":\"reprotect\",\"partner\":\"partner-a\",\"inside\":"
+                + "{\"remote\":\"127.0.0.1:40000\",\"suite\":\"AEAD_AES_128_GCM\",\"sendKey\":\"" + key(28)
+                + "\",\"group\":{\"csId\":4}}}");
+        assertEquals(409, r.statusCode());
+        assertTrue(relay.sessions().isEmpty());
+    }
+
+    @Test
     void requestsWithoutTheTokenAreRefused() throws Exception {
         HttpResponse<String> r = call("GET", "/sessions", null, null, null);
         assertEquals(401, r.statusCode());
@@ -163,7 +175,7 @@ class ControlApiTest {
 
     @Test
     void theHandlerInAnEmbeddedChannel() throws Exception {
-        EmbeddedChannel ch = new EmbeddedChannel(new ControlHandler(relay, TOKEN.getBytes(StandardCharsets.UTF_8)));
+        EmbeddedChannel ch = new EmbeddedChannel(new ControlHandler(relay, TOKEN.getBytes(StandardCharsets.UTF_8), null));
         DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/status",
                 Unpooled.EMPTY_BUFFER);
         req.headers().set("Authorization", "Bearer " + TOKEN);

@@ -7,7 +7,7 @@ import java.util.HexFormat;
 import java.util.Properties;
 
 /** The Streamwide libmikey-sakke test vectors (test resource {@code mikey/streamwide-v4.properties}). */
-final class StreamwideVectors {
+public final class StreamwideVectors {
 
     private static final Properties P = new Properties();
 
@@ -22,7 +22,7 @@ final class StreamwideVectors {
     private StreamwideVectors() {
     }
 
-    static String text(String k) {
+    public static String text(String k) {
         String v = P.getProperty(k);
         if (v == null) {
             throw new IllegalArgumentException("no vector " + k);
@@ -30,15 +30,15 @@ final class StreamwideVectors {
         return v;
     }
 
-    static byte[] hex(String k) {
+    public static byte[] hex(String k) {
         return HexFormat.of().parseHex(text(k));
     }
 
-    static int id(String k) {
+    public static int id(String k) {
         return (int) Long.parseLong(text(k), 16);
     }
 
-    static byte[] message(String k) {
+    public static byte[] message(String k) {
         return Base64.getDecoder().decode(text(k + ".message"));
     }
 }

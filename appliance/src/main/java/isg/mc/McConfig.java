@@ -1,0 +1,33 @@
+package isg.mc;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code mc:} section of the configuration: the MC security domains the gateway is a member
+ * of, and the partner KMSs whose signatures it accepts.
+ *
+ * <pre>
+ * mc:
+ *   skew: 5m
+ *   domains:
+ *     police:
+ *       kms: kms.police.example
+ *       kpak: 04...            # the KMS's public authentication key (ECCSI), hex
+ *       z: 04...               # the KMS's public key (SAKKE), hex
+ *       keyPeriod: 2592000     # seconds (UserKeyPeriod)
+ *       keyPeriodOffset: 0     # seconds (UserKeyOffset)
+ *       uri: sip:isg@police.example
+ *       rskDir: /etc/isg/rsk/police   # one file per key period: &lt;number&gt;.rsk, hex
+ *   trust:
+ *     kms.fire.example: 04...  # a partner KMS's KPAK
+ * </pre>
+ */
+public record McConfig(Duration skew, List<Domain> domains, Map<String, byte[]> trust) {
+
+    public record Domain(String name, String kms, byte[] kpak, byte[] z, McIdentity.KeyPeriod period, String uri,
+            Path rskDir) {
+    }
+}

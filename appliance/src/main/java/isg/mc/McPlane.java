@@ -1,0 +1,103 @@
+package isg.mc;
+
+import isg.hsm.KeyVault;
+import isg.srtp.SrtpPolicy;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * The gateway's key plane as configured: its memberships (with the RSKs found in each domain's
+ * {@code rskDir}), the KMSs it trusts, the receive path for MIKEY-SAKKE messages and the key
+ * ring media contexts derive from. Closing it wipes the RSKs and the ring.
+ */
+public final class McPlane implements AutoCloseable {
+
+    private final McKeyRing ring;
+    private final MikeySakkeReceiver receiver;
+
+    private McPlane(McKeyRing ring, MikeySakkeReceiver receiver) {
+        this.ring = ring;
+        this.receiver = receiver;
+    }
+
+    /**
+     * Joins every configured domain and installs its RSKs; any bad key material stops the start
+     * with the file or field and the reason.
+     */
+    public static McPlane start(McConfig config, KeyVault vault, Clock clock) throws IOException {
+        McKeyRing ring = new McKeyRing(clock);
+        MikeySakkeReceiver r = new MikeySakkeReceiver(vault, clock, config.skew(), ring);
+        try {
+            for (Map.Entry<String, byte[]> t : config.trust().entrySet()) {
+                try {
+                    r.trust(t.getKey(), t.getValue());
+                } catch (KeyMaterialException e) {
+                    throw new IOException("mc.trust." + t.getKey() + ": " + e.getMessage());
+                }
+            }
+            for (McConfig.Domain d : config.domains()) {
+                try {
+                    r.join(d.name(), d.kms(), d.kpak(), d.z(), d.period(), d.uri());
+                } catch (KeyMaterialException e) {
+                    throw new IOException("mc.domains." + d.name() + ": " + e.getMessage());
+                }
+                int installed = 0;
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(d.rskDir(), "*.rsk")) {
+                    for (Path f : files) {
+                        String name = f.getFileName().toString();
+                        long number;
+                        try {
+                            number = Long.parseLong(name.substring(0, name.length() - 4));
+                        } catch (NumberFormatException e) {
+                            throw new IOException(f + ": an RSK file is named <key period number>.rsk");
+                        }
+                        byte[] rsk;
+                        try {
+                            rsk = HexFormat.of().parseHex(Files.readString(f, StandardCharsets.US_ASCII).strip());
+                        } catch (IllegalArgumentException e) {
+                            throw new IOException(f + ": not hexadecimal");
+                        }
+                        try {
+                            r.addRsk(d.kms(), number, rsk);
+                        } catch (KeyMaterialException e) {
+                            throw new IOException(f + ": " + e.getMessage());
+                        } finally {
+                            McCrypto.wipe(rsk);
+                        }
+                        installed++;
+                    }
+                }
+                if (installed == 0) {
+                    throw new IOException(d.rskDir() + ": no <period>.rsk file for domain '" + d.name() + "'");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            r.close();
+            ring.close();
+            throw e;
+        }
+        return new McPlane(ring, r);
+    }
+
+    /** Receives one I_MESSAGE (see {@link MikeySakkeReceiver#receive}). */
+    public MikeySakkeReceiver.ReceivedKey receive(byte[] message) throws MikeyException {
+        return receiver.receive(message);
+    }
+
+    /** A receive context for a group (8-octet MKIs) or private call (4-octet) keyed from the ring. */
+    public MkiReceiveContext receiveContext(SrtpPolicy policy, int csId, int maxSenders) {
+        return new MkiReceiveContext(policy, ring, csId, maxSenders);
+    }
+
+    @Override
+    public void close() {
+        receiver.close();
+        ring.close();
+    }
+}

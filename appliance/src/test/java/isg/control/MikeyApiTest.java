@@ -1,0 +1,184 @@
+package isg.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import isg.config.ConfigLoader;
+import isg.config.GatewayConfig;
+import isg.hsm.Actor;
+import isg.hsm.AuditLog;
+import isg.hsm.KeyPurpose;
+import isg.hsm.KeyVault;
+import isg.hsm.NewKey;
+import isg.hsm.SoftVault;
+import isg.mc.McIdentity;
+import isg.mc.McPlane;
+import isg.mc.StreamwideVectors;
+import isg.relay.Relay;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway as a member of an MC domain, configured by its YAML file: MIKEY-SAKKE messages
+ * posted to the control API land in the vault, group sessions are keyed by MKI, and bad
+ * configuration or requests are refused with the field and the reason.
+ */
+class MikeyApiTest {
+
+    private static final String TOKEN = "s3cret-token-for-tests-0123456789";
+    private static final Instant SW_TIME = Instant.ofEpochSecond(0xec86684fL - McIdentity.NTP_UNIX_OFFSET);
+
+    @TempDir
+    Path dir;
+    private KeyVault vault;
+    private Relay relay;
+    private McPlane mc;
+    private ControlServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (relay != null) {
+            relay.close();
+        }
+        if (mc != null) {
+            mc.close();
+        }
+        if (vault != null) {
+            vault.close();
+        }
+    }
+
+    private Path configFile(String user, String rskDir) throws IOException {
+        int base = 31000 + 200 * new java.util.Random().nextInt(40);
+        Files.writeString(dir.resolve("pass"), "keystore passphrase\n");
+        Files.writeString(dir.resolve("token"), TOKEN + "\n");
+        Path f = dir.resolve("isg.yaml");
+        Files.writeString(f, String.join("\n",
+                "gateway: {id: home}",
+                "vault: {kind: soft, keystore: keys.bcfks, passphraseFile: pass}",
+                "inside: {address: 127.0.0.1, ports: " + base + "-" + (base + 9) + "}",
+                "outside: {address: 127.0.0.1, ports: " + (base + 100) + "-" + (base + 109) + "}",
+                "partners: {partner-a: {masterKey: \"pkcs11:object=partner-a-master\"}}",
+                "control: {listen: \"127.0.0.1:0\", tokenFile: token}",
+                "mc:",
+                "  skew: 5m",
+                "  domains:",
+                "    streamwide:",
+                "      kms: kms.mydev.streamwide.com",
+                "      kpak: " + StreamwideVectors.text("kms.kpak"),
+                "      z: " + StreamwideVectors.text("kms.z"),
+                "      keyPeriod: 16777215",
+                "      uri: " + StreamwideVectors.text(user + ".uri"),
+                "      rskDir: " + rskDir,
+                "  trust:",
+                "    kms.fire.example: " + StreamwideVectors.text("alice.pvt"),
+                ""));
+        return f;
+    }
+
+    private void start(GatewayConfig c) throws Exception {
+        Clock clock = Clock.fixed(SW_TIME, ZoneOffset.UTC);
+        vault = SoftVault.open(c.keystore(), "keystore passphrase".toCharArray(), true, AuditLog.inMemory(), clock);
+        vault.generate(Actor.CLI, NewKey.of("partner-a-master", KeyPurpose.INTERCONNECT_MASTER, "partner-a").withBits(128));
+        relay = new Relay(c.relay(), vault, 1);
+        mc = McPlane.start(c.mc(), vault, clock);
+        server = new ControlServer(relay, new InetSocketAddress("127.0.0.1", 0), c.controlTokenFile(), null, mc);
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + path))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String message(String kind) {
+        return "{\"message\":\"" + Base64.getEncoder().encodeToString(StreamwideVectors.message(kind)) + "\"}";
+    }
+
+    @Test
+    void aMikeySakkeMessagePostedToTheApiLandsInTheVaultOnce() throws Exception {
+        Path rsk = Files.createDirectories(dir.resolve("rsk"));
+        Files.writeString(rsk.resolve("236.rsk"), StreamwideVectors.text("alice.rsk") + "\n");
+        GatewayConfig c = ConfigLoader.load(configFile("alice", "rsk"));
+        assertEquals(1, c.mc().domains().size());
+        start(c);
+        HttpResponse<String> r = post("/mikey", message("gmk"));
+        assertEquals(201, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"purpose\":\"GMK\"") && r.body().contains("\"keyId\":\"0e144748\""), r.body());
+        assertEquals(1, vault.list(Actor.API).stream().filter(k -> k.purpose() == KeyPurpose.GMK).count());
+        r = post("/mikey", message("gmk"));
+        assertEquals(422, r.statusCode());
+        assertTrue(r.body().contains("REPLAYED"), r.body());
+        r = post("/mikey", message("pck"));
+        assertEquals(422, r.statusCode());
+        assertTrue(r.body().contains("NOT_ADDRESSED_TO_US"), r.body());
+        assertEquals(400, post("/mikey", "{\"message\":\"***\"}").statusCode());
+        assertEquals(400, post("/mikey", "{\"msg\":\"AAAA\"}").statusCode());
+        r = post("/mikey", "{\"message\":\"ARoF\"}"); // version 1, SAKKE, then nothing
+        assertEquals(422, r.statusCode());
+        assertTrue(r.body().contains("MALFORMED") && r.body().contains("runs past the end"), r.body());
+        assertEquals(1, vault.list(Actor.API).stream().filter(k -> k.purpose() == KeyPurpose.GMK).count());
+
+        String send = Base64.getEncoder().encodeToString(new byte[28]);
+        r = post("/sessions", "{\"id\":\"grp\",\"mode\":\"reprotect\",\"partner\":\"partner-a\",\"inside\":{\"remote\":"
+                + "\"127.0.0.1:40000\",\"suite\":\"AEAD_AES_128_GCM\",\"sendKey\":\"" + send + "\",\"group\":{\"csId\":4}}}");
+        assertEquals(201, r.statusCode(), r.body());
+        r = post("/sessions", "{\"id\":\"grp2\",\"mode\":\"reprotect\",\"partner\":\"partner-a\",\"inside\":{\"remote\":"
+                + "\"127.0.0.1:40002\",\"suite\":\"AEAD_AES_128_GCM\",\"sendKey\":\"" + send + "\",\"receiveKey\":\"" + send
+                + "\",\"group\":{\"csId\":4}}}");
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("exclude each other"), r.body());
+        r = post("/sessions", "{\"id\":\"grp3\",\"mode\":\"reprotect\",\"partner\":\"partner-a\",\"inside\":{\"remote\":"
+                + "\"127.0.0.1:40004\",\"suite\":\"AEAD_AES_128_GCM\",\"sendKey\":\"" + send + "\",\"group\":{\"csId\":4,\"mki\":6}}}");
+        assertEquals(400, r.statusCode());
+        assertEquals(1, relay.sessions().size());
+    }
+
+    @Test
+    void badMcConfigurationIsRefusedWithFileFieldAndReason() throws Exception {
+        Path f = configFile("alice", "rsk");
+        String yaml = Files.readString(f);
+        Files.writeString(f, yaml.replace("kpak: 04", "kpak: 05"));
+        String m = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+        assertTrue(m.matches(".*isg\\.yaml:\\d+: mc\\.domains\\.streamwide\\.kpak: an uncompressed point of 65 octets.*"), m);
+        Files.writeString(f, yaml.replace("keyPeriod: 16777215", "keyPeriod: monthly"));
+        m = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+        assertTrue(m.contains("mc.domains.streamwide.keyPeriod: a whole number"), m);
+        Files.writeString(f, yaml.replace("      uri:", "      url:"));
+        m = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+        assertTrue(m.contains("mc.domains.streamwide.url: unknown key"), m);
+
+        // a configuration that parses but whose key material does not hold stops the start
+        Path rsk = Files.createDirectories(dir.resolve("rsk"));
+        GatewayConfig empty = ConfigLoader.load(configFile("alice", "rsk"));
+        Clock clock = Clock.fixed(SW_TIME, ZoneOffset.UTC);
+        vault = SoftVault.open(empty.keystore(), "keystore passphrase".toCharArray(), true, AuditLog.inMemory(), clock);
+        IOException e = assertThrows(IOException.class, () -> McPlane.start(empty.mc(), vault, clock));
+        assertTrue(e.getMessage().contains("no <period>.rsk file"), e.getMessage());
+        Files.writeString(rsk.resolve("236.rsk"), StreamwideVectors.text("bob.rsk"));
+        e = assertThrows(IOException.class, () -> McPlane.start(empty.mc(), vault, clock));
+        assertTrue(e.getMessage().contains("236.rsk") && e.getMessage().contains("6.1.2"), e.getMessage());
+        Files.writeString(rsk.resolve("236.rsk"), "not hex");
+        e = assertThrows(IOException.class, () -> McPlane.start(empty.mc(), vault, clock));
+        assertTrue(e.getMessage().contains("not hexadecimal"), e.getMessage());
+        assertTrue(!e.getMessage().contains(StreamwideVectors.text("bob.rsk").substring(0, 20)));
+    }
+}
