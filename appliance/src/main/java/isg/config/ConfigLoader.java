@@ -37,6 +37,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * limits: {maxSessions: 1000, idleTimeout: 60s}
  * crypto: {backend: jdk}
  * control: {listen: "127.0.0.1:8080", tokenFile: control.token}
+ * mc: {domains: {police: {kms: ..., kpak: 04..., z: 04..., keyPeriod: 2592000, uri: ..., rskDir: ...}}}
+ *     # see isg.mc.McConfig
  * </pre>
  */
 public final class ConfigLoader {
