@@ -67,6 +67,12 @@ public final class McKeyRing implements AutoCloseable {
         return e;
     }
 
+    /** Whether the ring holds exactly {@code key} under {@code keyId} (compared in constant time). */
+    public boolean holds(int keyId, byte[] key) {
+        Entry e = keys.get(keyId);
+        return e != null && java.security.MessageDigest.isEqual(e.key, key);
+    }
+
     public boolean remove(int keyId) {
         Entry e = keys.remove(keyId);
         if (e != null) {

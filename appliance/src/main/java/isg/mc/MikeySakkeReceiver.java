@@ -191,7 +191,20 @@ public final class MikeySakkeReceiver implements AutoCloseable {
                 stored = vault.importMcKey(Actor.INTERNAL, new NewKey(label, long8(keyId & 0xFFFFFFFFL, 4), purpose,
                         home.domain, notAfter, key.length * 8), key);
             } catch (VaultException e) {
-                throw new MikeyException(Reason.STORE_FAILED, e.getMessage());
+                if (e.reason() != VaultException.Reason.DUPLICATE) {
+                    throw new MikeyException(Reason.STORE_FAILED, e.getMessage());
+                }
+                // The same key sent again (a new message, e.g. on re-affiliation) is no error; a
+                // different key under an identifier already in use is.
+                if (ring == null || !ring.holds(keyId, key)) {
+                    throw new MikeyException(Reason.BAD_KEY_ID, String.format("a different key with identifier %08x is "
+                            + "already stored for domain '%s'", keyId, home.domain));
+                }
+                try {
+                    stored = vault.info(Actor.INTERNAL, "pkcs11:object=" + label);
+                } catch (VaultException again) {
+                    throw new MikeyException(Reason.STORE_FAILED, again.getMessage());
+                }
             }
             seen.put(replayKey, ts + skewSeconds);
             if (ring != null) {

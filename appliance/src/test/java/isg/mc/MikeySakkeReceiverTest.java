@@ -127,7 +127,8 @@ class MikeySakkeReceiverTest {
         TestKms partner = new TestKms("kms.fire.example", month);
         TestKms rogue = new TestKms("kms.rogue.example", month);
         vault = SoftVault.open(dir.resolve("k.bcfks"), "pass".toCharArray(), true, AuditLog.inMemory(), clock);
-        receiver = new MikeySakkeReceiver(vault, clock, Duration.ofMinutes(5));
+        McKeyRing ring = new McKeyRing(clock);
+        receiver = new MikeySakkeReceiver(vault, clock, Duration.ofMinutes(5), ring);
         String isg = "sip:isg@police.example";
         receiver.join("police", home.uri, home.kpak, home.z, month, isg);
         receiver.addRsk(home.uri, period, home.rsk(isg, period));
@@ -140,6 +141,14 @@ class MikeySakkeReceiverTest {
         MikeySakkeReceiver.ReceivedKey g = receiver.receive(home.message("sip:gms@police.example", isg, home, gukId,
                 4, gmk, ntp, period));
         assertEquals(gmkId, g.keyId());
+        // the same GMK sent again in a new message is accepted as what is already held
+        assertEquals(g.stored().uri(), receiver.receive(home.message("sip:gms@police.example", isg, home, gukId, 4, gmk, ntp,
+                period)).stored().uri());
+        // a different key under the same identifier is not
+        byte[] other = gmk.clone();
+        other[0] ^= 1;
+        assertEquals(Reason.BAD_KEY_ID, assertThrows(MikeyException.class, () -> receiver.receive(home.message(
+                "sip:gms@police.example", isg, home, McIdentity.gukId(gmkId, other, isg), 4, other, ntp, period))).reason());
         int[] ids = {McIdentity.Purpose.PCK.tag(7), McIdentity.Purpose.CSK.tag(8), McIdentity.Purpose.SPK.tag(9)};
         for (int id : ids) {
             byte[] key = new byte[16];
@@ -161,6 +170,7 @@ class MikeySakkeReceiverTest {
                 "sip:gms@police.example", "sip:other@police.example", home, McIdentity.Purpose.PCK.tag(2), 0, new byte[16],
                 ntp, period))).reason());
         assertEquals(4, vault.list(Actor.API).size(), "refused messages stored nothing");
+        ring.close();
     }
 
     @Test
