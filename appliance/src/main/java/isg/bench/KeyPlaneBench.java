@@ -136,12 +136,18 @@ public final class KeyPlaneBench {
         }
     }
 
-    /** Runs {@code op} at least twice and for at least {@code seconds}; every run must succeed. */
+    /**
+     * Warms {@code op} up for {@code seconds}, then runs it at least twice and for at least
+     * {@code seconds}; every run must succeed.
+     */
     static String line(String name, double seconds, BooleanSupplier op) {
-        if (!op.getAsBoolean()) {
-            throw new IllegalStateException(name + " failed on valid input");
-        }
         long budget = (long) (seconds * 1e9);
+        long warm = System.nanoTime();
+        do {
+            if (!op.getAsBoolean()) {
+                throw new IllegalStateException(name + " failed on valid input");
+            }
+        } while (System.nanoTime() - warm < budget);
         long start = System.nanoTime();
         long n = 0;
         long elapsed;
