@@ -154,7 +154,7 @@ public final class MikeySakkeReceiver implements AutoCloseable {
             throw new MikeyException(Reason.BAD_KEY_ID, String.format("CSB ID %08x has purpose tag %d, not GMK, PCK, CSK or SPK",
                     csb, csb >>> 28));
         }
-        String replayKey = HexFormat.of().formatHex(McCrypto.sha256(uidI, long8(m.timestamp()), m.rand()));
+        String replayKey = HexFormat.of().formatHex(McCrypto.sha256(uidI, bigEndian(m.timestamp(), 8), m.rand()));
         pruneSeen(now);
         if (seen.containsKey(replayKey)) {
             throw new MikeyException(Reason.REPLAYED, "message from this initiator with this timestamp and RAND was received before");
@@ -188,7 +188,7 @@ public final class MikeySakkeReceiver implements AutoCloseable {
             }
             KeyInfo stored;
             try {
-                stored = vault.importMcKey(Actor.INTERNAL, new NewKey(label, long8(keyId & 0xFFFFFFFFL, 4), purpose,
+                stored = vault.importMcKey(Actor.INTERNAL, new NewKey(label, bigEndian(keyId & 0xFFFFFFFFL, 4), purpose,
                         home.domain, notAfter, key.length * 8), key);
             } catch (VaultException e) {
                 if (e.reason() != VaultException.Reason.DUPLICATE) {
@@ -239,11 +239,7 @@ public final class MikeySakkeReceiver implements AutoCloseable {
         return v;
     }
 
-    private static byte[] long8(long v) {
-        return long8(v, 8);
-    }
-
-    private static byte[] long8(long v, int n) {
+    private static byte[] bigEndian(long v, int n) {
         byte[] b = new byte[n];
         for (int i = n - 1; i >= 0; i--) {
             b[i] = (byte) v;

@@ -26,10 +26,11 @@ public final class MkiReceiveContext implements SrtpUnprotector {
     private final McKeyRing ring;
     private final int csId;
     private final int maxSenders;
-    private SrtpReceiver receiver;
+    /** Read without the lock on the packet path; replaced only under it. */
+    private volatile SrtpReceiver receiver;
     private int senders;
     private long refusedMkis;
-    private boolean closed;
+    private volatile boolean closed;
 
     public MkiReceiveContext(SrtpPolicy policy, McKeyRing ring, int csId, int maxSenders) {
         if (policy.mkiLength() != 4 && policy.mkiLength() != 8) {
@@ -43,24 +44,41 @@ public final class MkiReceiveContext implements SrtpUnprotector {
 
     /** Unprotects one SRTP packet; a new sender's key is derived on its first packet. */
     @Override
-    public synchronized SrtpStatus unprotectRtp(PacketBuffer p) {
+    public SrtpStatus unprotectRtp(PacketBuffer p) {
         return unprotect(p, false);
     }
 
     /** Unprotects one SRTCP packet; its MKI follows the E flag and index (RFC 3711 §3.4). */
     @Override
-    public synchronized SrtpStatus unprotectRtcp(PacketBuffer p) {
+    public SrtpStatus unprotectRtcp(PacketBuffer p) {
         return unprotect(p, true);
     }
 
+    /** Known talkers: straight to the engine, no lock, no allocation. */
     private SrtpStatus unprotect(PacketBuffer p, boolean rtcp) {
         if (closed) {
             return SrtpStatus.CLOSED;
         }
-        if (receiver != null) {
-            SrtpStatus s = rtcp ? receiver.unprotectRtcp(p) : receiver.unprotectRtp(p);
+        SrtpReceiver r = receiver;
+        if (r != null) {
+            SrtpStatus s = rtcp ? r.unprotectRtcp(p) : r.unprotectRtp(p);
             if (s != SrtpStatus.UNKNOWN_KEY) {
                 return s;
+            }
+        }
+        return newTalker(p, rtcp);
+    }
+
+    /** A packet whose MKI no kept key has: derive the talker's key from the ring, keep it if the packet authenticates. */
+    private synchronized SrtpStatus newTalker(PacketBuffer p, boolean rtcp) {
+        if (closed) {
+            return SrtpStatus.CLOSED;
+        }
+        if (receiver != null) {
+            // another thread may have kept this talker's key meanwhile; UNKNOWN_KEY leaves the packet as it was
+            SrtpStatus again = rtcp ? receiver.unprotectRtcp(p) : receiver.unprotectRtp(p);
+            if (again != SrtpStatus.UNKNOWN_KEY) {
+                return again;
             }
         }
         int mkiLength = policy.mkiLength();

@@ -2,6 +2,7 @@ package isg.mc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import isg.hsm.AuditLog;
 import isg.hsm.KeyVault;
@@ -84,6 +85,45 @@ class MkiReceiveContextTest {
                 assertEquals(3, rx.senders());
                 assertEquals(2, rx.refusedMkis());
             }
+        }
+    }
+
+    @Test
+    void knownTalkersTakeTheEnginesAllocationFreePath() throws Exception {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
+                .getThreadMXBean();
+        byte[] gmk = StreamwideVectors.hex("gmk.key");
+        byte[] rand = StreamwideVectors.hex("gmk.rand");
+        int gmkId = StreamwideVectors.id("gmk.id");
+        SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
+        try (McKeyRing ring = new McKeyRing(Clock.systemUTC());
+                MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 4);
+                SrtpSender tx = talker(policy, gmk, gmkId, rand, "sip:bob@streamwide.com")) {
+            ring.put(gmkId, gmk, rand, null);
+            int packets = 2000;
+            byte[][] wire = new byte[packets][];
+            for (int i = 0; i < packets; i++) {
+                PacketBuffer p = rtp(0x99, i, new byte[160]);
+                tx.protectRtp(p);
+                wire[i] = p.toByteArray();
+            }
+            byte[] scratch = new byte[512];
+            PacketBuffer pb = new PacketBuffer();
+            long allocated = 0;
+            for (int i = 0; i < packets; i++) {
+                System.arraycopy(wire[i], 0, scratch, 0, wire[i].length);
+                pb.set(scratch, 0, wire[i].length);
+                long before = threads.getCurrentThreadAllocatedBytes();
+                SrtpStatus s = rx.unprotectRtp(pb);
+                long used = threads.getCurrentThreadAllocatedBytes() - before;
+                assertEquals(SrtpStatus.OK, s, "packet " + i);
+                if (i >= 100) {
+                    allocated += used; // the first packet derives the talker's key; later ones must not allocate
+                }
+            }
+            double perPacket = allocated / (double) (packets - 100);
+            assertTrue(perPacket < 0.5, "known talkers allocated " + perPacket + " bytes per packet");
+            assertEquals(1, rx.senders());
         }
     }
 
