@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -56,9 +55,7 @@ public final class DeriveBench {
                     Double.toString(seconds), dir.toString()), conf);
             return out.stream().filter(l -> l.startsWith("BENCH ")).toList();
         } finally {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            isg.demo.Lab.deleteTree(dir);
         }
     }
 

@@ -19,8 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -127,8 +125,8 @@ public final class KeyPlaneBench {
             throw new IllegalStateException("mikey_receive benchmark failed: " + e.getMessage(), e);
         } finally {
             if (dir != null) {
-                try (Stream<Path> s = Files.walk(dir)) {
-                    s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                try {
+                    isg.demo.Lab.deleteTree(dir);
                 } catch (IOException ignored) {
                     // a temporary directory left behind is harmless
                 }

@@ -73,6 +73,11 @@ public final class Lab implements AutoCloseable {
     public void close() throws IOException {
         java.util.Arrays.fill(kek, (byte) 0);
         java.util.Arrays.fill(interconnect, (byte) 0);
+        deleteTree(dir);
+    }
+
+    /** Deletes a temporary directory and everything under it (the lab's, a benchmark's). */
+    public static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
