@@ -16,8 +16,8 @@ import org.bouncycastle.math.ec.FixedPointCombMultiplier;
  * it with the pairing &lt;R, RSK&gt;.
  *
  * <p>The pairing is the reduced Tate pairing of §3.2 as a Miller loop over the bits of q - 1 with
- * the distortion map (x, y) -> (-x, iy), computed in Jacobian coordinates so the loop needs no
- * inversion; values of F_p^2 = F_p[i] (i^2 = -1) are kept only up to a factor in F_p*, which the
+ * the distortion map (x, y) -> (-x, iy), run once over a receiver's fixed RSK ({@link Receiver});
+ * values of F_p^2 = F_p[i] (i^2 = -1) are kept only up to a factor in F_p*, which the
  * final exponentiation removes, and an element x1 + i x2 of PF_p is represented, as in §2.1, by
  * x2/x1.
  *
@@ -236,11 +236,7 @@ public final class Sakke {
                     va = na;
                 }
             }
-            BigInteger[] f = fp2Power(va, vb, COFACTOR, COFACTOR.bitLength());
-            if (f[0].signum() == 0) {
-                return null;
-            }
-            return f[1].multiply(f[0].modInverse(P)).mod(P);
+            return finalExponentiation(va, vb);
         }
 
         private BigInteger line(int n, BigInteger u, BigInteger w) {
@@ -320,71 +316,19 @@ public final class Sakke {
         return out;
     }
 
-    // ---- the pairing, RFC 6508 §3.2 ----
+    // ---- PF_p, RFC 6508 §2.1 and the end of §3.2 ----
 
     /**
-     * &lt;R, Q&gt; in the F_p representation of PF_p, or null when the Miller loop meets a
-     * degenerate case (neither point then has order q).
+     * The end of the pairing: the Miller loop's value v = va + i vb raised to (p + 1) / q (the
+     * (p - 1) part of the final exponentiation is the projection to PF_p), in the F_p
+     * representation; null for a degenerate v.
      */
-    static BigInteger pairing(ECPoint r, ECPoint q) {
-        r = r.normalize();
-        q = q.normalize();
-        BigInteger rx = r.getAffineXCoord().toBigInteger();
-        BigInteger ry = r.getAffineYCoord().toBigInteger();
-        BigInteger qx = q.getAffineXCoord().toBigInteger();
-        BigInteger qy = q.getAffineYCoord().toBigInteger();
-        // C in Jacobian coordinates: x = X/Z^2, y = Y/Z^3.
-        BigInteger x = rx;
-        BigInteger y = ry;
-        BigInteger z = BigInteger.ONE;
-        BigInteger va = BigInteger.ONE;
-        BigInteger vb = BigInteger.ZERO;
-        BigInteger loop = Q.subtract(BigInteger.ONE);
-        for (int bit = loop.bitLength() - 2; bit >= 0; bit--) {
-            // Tangent at C through the image of Q, scaled by 2y Z^6 (an F_p factor):
-            // t = 3(X^2 - Z^4)(Qx Z^2 + X) - 2Y^2 + i 2 Qy Y Z^3.
-            BigInteger zz = z.multiply(z).mod(P);
-            BigInteger yy = y.multiply(y).mod(P);
-            BigInteger alpha = THREE.multiply(x.subtract(zz)).multiply(x.add(zz)).mod(P);
-            BigInteger ta = alpha.multiply(qx.multiply(zz).add(x)).subtract(yy.shiftLeft(1)).mod(P);
-            BigInteger tb = qy.multiply(y).mod(P).multiply(z.multiply(zz)).shiftLeft(1).mod(P);
-            // v = v^2 * t
-            BigInteger sa = va.add(vb).multiply(va.subtract(vb)).mod(P);
-            BigInteger sb = va.multiply(vb).shiftLeft(1).mod(P);
-            va = sa.multiply(ta).subtract(sb.multiply(tb)).mod(P);
-            vb = sa.multiply(tb).add(sb.multiply(ta)).mod(P);
-            // C = 2C (a = -3): beta = X Y^2, X3 = alpha^2 - 8 beta, Z3 = 2YZ, Y3 = alpha(4 beta - X3) - 8 Y^4
-            BigInteger beta = x.multiply(yy).mod(P);
-            BigInteger x3 = alpha.multiply(alpha).subtract(beta.shiftLeft(3)).mod(P);
-            z = y.multiply(z).shiftLeft(1).mod(P);
-            y = alpha.multiply(beta.shiftLeft(2).subtract(x3)).subtract(yy.multiply(yy).shiftLeft(3)).mod(P);
-            x = x3;
-            if (loop.testBit(bit)) {
-                // C + R (R affine). H = Rx Z^2 - X, rr = Ry Z^3 - Y, Z3 = Z H; the chord scaled by Z3:
-                // t = rr (Qx + Rx) - Ry Z3 + i Qy Z3.
-                BigInteger z1z1 = z.multiply(z).mod(P);
-                BigInteger h = rx.multiply(z1z1).subtract(x).mod(P);
-                BigInteger rr = ry.multiply(z).mod(P).multiply(z1z1).subtract(y).mod(P);
-                if (h.signum() == 0) {
-                    return null;
-                }
-                BigInteger z3 = z.multiply(h).mod(P);
-                ta = rr.multiply(qx.add(rx)).subtract(ry.multiply(z3)).mod(P);
-                tb = qy.multiply(z3).mod(P);
-                BigInteger na = va.multiply(ta).subtract(vb.multiply(tb)).mod(P);
-                vb = va.multiply(tb).add(vb.multiply(ta)).mod(P);
-                va = na;
-                BigInteger hh = h.multiply(h).mod(P);
-                BigInteger hhh = hh.multiply(h).mod(P);
-                BigInteger v = x.multiply(hh).mod(P);
-                x3 = rr.multiply(rr).subtract(hhh).subtract(v.shiftLeft(1)).mod(P);
-                y = rr.multiply(v.subtract(x3)).subtract(y.multiply(hhh)).mod(P);
-                x = x3;
-                z = z3;
-            }
-        }
-        // Final exponentiation: the (p - 1) part is the projection to PF_p; then ^((p + 1) / q).
-        BigInteger[] f = fp2Power(va, vb, COFACTOR, COFACTOR.bitLength());
+    static BigInteger finalExponentiation(BigInteger va, BigInteger vb) {
+        return project(fp2Power(va, vb, COFACTOR, COFACTOR.bitLength()));
+    }
+
+    /** x1 + i x2 as the element x2/x1 of PF_p; null when x1 = 0. */
+    private static BigInteger project(BigInteger[] f) {
         if (f[0].signum() == 0) {
             return null;
         }
@@ -393,8 +337,7 @@ public final class Sakke {
 
     /** g^r in PF_p for g given in its F_p representation: (1 + i g)^r, projected back. */
     static BigInteger pfpPower(BigInteger g, BigInteger e) {
-        BigInteger[] f = fp2Power(BigInteger.ONE, g, e, Math.max(e.bitLength(), Q.bitLength()));
-        return f[1].multiply(f[0].modInverse(P)).mod(P);
+        return project(fp2Power(BigInteger.ONE, g, e, Math.max(e.bitLength(), Q.bitLength())));
     }
 
     /** (a + i b)^e in F_p^2 by a ladder doing one multiply and one square for each of {@code bits} bits. */
