@@ -8,6 +8,7 @@ import isg.mc.Eccsi;
 import isg.mc.McIdentity;
 import isg.mc.MikeyException;
 import isg.mc.MikeyMessage;
+import isg.mc.MikeyMessageBuilder;
 import isg.mc.MikeySakkeReceiver;
 import isg.mc.KeyMaterialException;
 import isg.mc.Sakke;
@@ -102,7 +103,7 @@ public final class KeyPlaneBench {
                 byte[] rand = new byte[16];
                 random.nextBytes(rand);
                 int pckId = McIdentity.Purpose.PCK.tag(i + 1);
-                built.add(new MikeyMessage.Builder().csbId(pckId).ntpSeconds(ntp).rand(rand)
+                built.add(new MikeyMessageBuilder().csbId(pckId).ntpSeconds(ntp).rand(rand)
                         .identity(MikeyMessage.ROLE_UID_I, uidI).identity(MikeyMessage.ROLE_UID_R, uidR)
                         .identity(MikeyMessage.ROLE_KMS_I, kmsUri.getBytes(StandardCharsets.US_ASCII))
                         .identity(MikeyMessage.ROLE_KMS_R, kmsUri.getBytes(StandardCharsets.US_ASCII))

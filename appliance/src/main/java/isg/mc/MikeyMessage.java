@@ -1,7 +1,6 @@
 package isg.mc;
 
 import isg.mc.MikeyException.Reason;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -11,7 +10,7 @@ import java.util.List;
  * A MIKEY-SAKKE I_MESSAGE (RFC 3830 §6, RFC 6043, RFC 6509, TS 33.180 Annex E) as MC uses it:
  * common header with a GENERIC-ID or empty CS ID map, timestamp, RAND, identity payloads (UIDs and
  * KMS URIs of initiator and responder), security policy, SAKKE payload, general extensions and the
- * ECCSI signature. {@link #parse} checks every length against the buffer and refuses anything else
+ * ECCSI signature. {@link MikeyMessageBuilder} lays them out; {@link #parse} checks every length against the buffer and refuses anything else
  * with a {@link MikeyException}; it throws nothing else.
  */
 public final class MikeyMessage {
@@ -384,135 +383,6 @@ public final class MikeyMessage {
             byte[] out = Arrays.copyOfRange(b, pos, pos + n);
             pos += n;
             return out;
-        }
-    }
-
-    /** Builds an I_MESSAGE the way 33.180 lays them out; the lab KMS, the tests and the benchmark use it. */
-    public static final class Builder {
-        private int csbId;
-        private int mapType = MAP_EMPTY;
-        private final List<CryptoSession> sessions = new ArrayList<>();
-        private long timestamp;
-        private byte[] rand;
-        private final List<Identity> identities = new ArrayList<>();
-        private final List<Policy> policies = new ArrayList<>();
-        private final List<Extension> extensions = new ArrayList<>();
-
-        public Builder csbId(int id) {
-            this.csbId = id;
-            return this;
-        }
-
-        /** One crypto session in a GENERIC-ID map: SRTP, policy 0, the MKI as SPI. */
-        public Builder genericSession(int csId, byte[] spi) {
-            mapType = MAP_GENERIC_ID;
-            sessions.add(new CryptoSession(csId, 0, new byte[] {0}, new byte[0], spi.clone()));
-            return this;
-        }
-
-        /** The NTP-UTC timestamp, seconds since 1900 (fraction zero). */
-        public Builder ntpSeconds(long seconds) {
-            this.timestamp = seconds << 32;
-            return this;
-        }
-
-        public Builder rand(byte[] r) {
-            this.rand = r.clone();
-            return this;
-        }
-
-        public Builder identity(int role, byte[] value) {
-            identities.add(new Identity(role, ID_URI, value.clone()));
-            return this;
-        }
-
-        public Builder policy(int number, byte[] params) {
-            policies.add(new Policy(number, 0, params.clone()));
-            return this;
-        }
-
-        public Builder extension(int type, byte[] data) {
-            extensions.add(new Extension(type, data.clone()));
-            return this;
-        }
-
-        /** Lays the message out, with {@code sakkeData} (R || H) and an ECCSI signature by {@code signer}. */
-        public byte[] build(byte[] sakkeData, Eccsi.SigningKey signer) {
-            ByteArrayOutputStream o = new ByteArrayOutputStream();
-            List<Integer> types = new ArrayList<>();
-            types.add(T);
-            types.add(RAND);
-            identities.forEach(i -> types.add(IDR));
-            policies.forEach(p -> types.add(SP));
-            types.add(SAKKE);
-            extensions.forEach(e -> types.add(GENERAL_EXT));
-            types.add(SIGN);
-            o.write(VERSION);
-            o.write(DATA_TYPE_SAKKE);
-            o.write(types.get(0));
-            o.write(PRF_HMAC_SHA256);
-            int32(o, csbId);
-            o.write(sessions.size());
-            o.write(mapType);
-            for (CryptoSession s : sessions) {
-                o.write(s.csId());
-                o.write(s.protocol());
-                o.write(s.policies().length);
-                o.writeBytes(s.policies());
-                int16(o, s.sessionData().length);
-                o.writeBytes(s.sessionData());
-                o.write(s.spi().length);
-                o.writeBytes(s.spi());
-            }
-            int t = 1;
-            o.write(types.get(t++));
-            o.write(TS_NTP_UTC);
-            int32(o, (int) (timestamp >>> 32));
-            int32(o, (int) timestamp);
-            o.write(types.get(t++));
-            o.write(rand.length);
-            o.writeBytes(rand);
-            for (Identity i : identities) {
-                o.write(types.get(t++));
-                o.write(i.role());
-                o.write(i.type());
-                int16(o, i.value().length);
-                o.writeBytes(i.value());
-            }
-            for (Policy p : policies) {
-                o.write(types.get(t++));
-                o.write(p.number());
-                o.write(p.protocol());
-                int16(o, p.parameters().length);
-                o.writeBytes(p.parameters());
-            }
-            o.write(types.get(t++));
-            o.write(SAKKE_PARAMS_1);
-            o.write(SAKKE_ID_SCHEME_UID);
-            int16(o, sakkeData.length);
-            o.writeBytes(sakkeData);
-            for (Extension e : extensions) {
-                o.write(types.get(t++));
-                o.write(e.type());
-                int16(o, e.data().length);
-                o.writeBytes(e.data());
-            }
-            int16(o, SIGN_ECCSI << 12 | Eccsi.SIGNATURE_LENGTH);
-            byte[] unsigned = o.toByteArray();
-            o.writeBytes(Eccsi.sign(signer, unsigned));
-            return o.toByteArray();
-        }
-
-        private static void int16(ByteArrayOutputStream o, int v) {
-            o.write(v >>> 8);
-            o.write(v);
-        }
-
-        private static void int32(ByteArrayOutputStream o, int v) {
-            o.write(v >>> 24);
-            o.write(v >>> 16);
-            o.write(v >>> 8);
-            o.write(v);
         }
     }
 }

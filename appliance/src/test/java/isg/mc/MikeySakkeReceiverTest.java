@@ -236,7 +236,7 @@ class MikeySakkeReceiverTest {
             Eccsi.SigningKey signer = Eccsi.issue(ksak, uidI);
             byte[] rand = new byte[16];
             McCrypto.random().nextBytes(rand);
-            MikeyMessage.Builder b = new MikeyMessage.Builder().csbId(csbId).ntpSeconds(ntp).rand(rand)
+            MikeyMessageBuilder b = new MikeyMessageBuilder().csbId(csbId).ntpSeconds(ntp).rand(rand)
                     .identity(MikeyMessage.ROLE_UID_I, uidI).identity(MikeyMessage.ROLE_UID_R, uidR)
                     .identity(MikeyMessage.ROLE_KMS_I, uri.getBytes(StandardCharsets.US_ASCII))
                     .identity(MikeyMessage.ROLE_KMS_R, toKms.uri.getBytes(StandardCharsets.US_ASCII))
