@@ -59,7 +59,11 @@ abstract class AbstractBoard implements Board {
         long now = millis();
         for (Led l : Led.values()) {
             try {
-                output(l, led(l).litAt(now));
+                // Pattern read and level written under one lock: otherwise a pattern set between
+                // the two would be overwritten by the old pattern's level until the next tick.
+                synchronized (this) {
+                    output(l, patterns.get(l).litAt(now));
+                }
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot drive LED " + l + ": " + e);
             }

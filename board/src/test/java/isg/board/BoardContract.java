@@ -66,6 +66,18 @@ abstract class BoardContract {
     }
 
     @Test
+    void aNewPatternIsNeverUndoneByTheBlinker() {
+        // The blinker ticks concurrently; a pattern just set must show at once, on every tick.
+        long end = System.nanoTime() + 300_000_000L;
+        boolean on = false;
+        while (System.nanoTime() < end) {
+            on = !on;
+            board.led(Led.RUN, on ? LedPattern.STEADY : LedPattern.OFF);
+            assertEquals(on, board.lit(Led.RUN), "RUN just set " + (on ? "steady" : "off"));
+        }
+    }
+
+    @Test
     void openingTheTamperLoopIsReportedOnce() throws Exception {
         AtomicInteger tampers = new AtomicInteger();
         board.onTamper(tampers::incrementAndGet);
