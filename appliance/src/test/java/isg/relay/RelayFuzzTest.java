@@ -99,7 +99,9 @@ class RelayFuzzTest {
             }
             Set<String> arrived = new HashSet<>();
             int forwarded = 0;
-            for (byte[] got = mc.receive(false, 500); got != null; got = mc.receive(false, 200)) {
+            // wait long for a packet the relay says it sent; briefly for any it did not
+            for (byte[] got = mc.receive(false, 2000); got != null;
+                    got = mc.receive(false, forwarded < s.inside().counters().packetsOut() ? 2000 : 200)) {
                 forwarded++;
                 String hex = HexFormat.of().formatHex(got);
                 assertTrue(authentic.contains(hex), "an unauthenticated packet reached the inside");
