@@ -213,8 +213,22 @@ public final class ConfigLoader {
 
     /** The {@code mc:} section (see {@link isg.mc.McConfig}). */
     private isg.mc.McConfig mc(Node node) throws ConfigException {
-        Map<String, Node> mc = map(node, "mc.", Set.of("skew", "domains", "trust"));
+        Map<String, Node> mc = map(node, "mc.", Set.of("skew", "domains", "trust", "talkers"));
         Duration skew = mc.containsKey("skew") ? duration(mc.get("skew"), "mc.skew") : Duration.ofMinutes(5);
+        int maxTalkers = isg.mc.McConfig.DEFAULT_MAX_TALKERS;
+        Duration talkerIdle = isg.mc.McConfig.DEFAULT_TALKER_IDLE;
+        if (mc.containsKey("talkers")) {
+            Map<String, Node> t = map(mc.get("talkers"), "mc.talkers.", Set.of("max", "idle"));
+            if (t.containsKey("max")) {
+                maxTalkers = integer(t, "max", "mc.talkers.max", 1, 65536);
+            }
+            if (t.containsKey("idle")) {
+                talkerIdle = duration(t.get("idle"), "mc.talkers.idle");
+                if (talkerIdle.isZero()) {
+                    throw error(t.get("idle"), "mc.talkers.idle", "a duration above zero, like 5m");
+                }
+            }
+        }
         java.util.List<isg.mc.McConfig.Domain> domains = new java.util.ArrayList<>();
         Node dn = mc.get("domains");
         if (!(dn instanceof MappingNode) || ((MappingNode) dn).getValue().isEmpty()) {
@@ -255,7 +269,7 @@ public final class ConfigLoader {
                 trust.put(e.getKey(), hex(entries, e.getKey(), "mc.trust." + e.getKey(), tn, isg.mc.Eccsi.POINT_LENGTH));
             }
         }
-        return new isg.mc.McConfig(skew, java.util.List.copyOf(domains), trust);
+        return new isg.mc.McConfig(skew, java.util.List.copyOf(domains), trust, maxTalkers, talkerIdle);
     }
 
     /** An uncompressed point in hex: 04 then the coordinates, {@code octets} octets in all. */

@@ -11,7 +11,10 @@ import java.util.Map;
  *
  * <pre>
  * mc:
- *   skew: 5m
+ *   skew: 5m                # accepted I_MESSAGE timestamp skew
+ *   talkers:                # per group/private-call session, senders keyed from their MKIs
+ *     max: 256
+ *     idle: 5m              # a sender silent this long is let go (its key comes back on its next packet)
  *   domains:
  *     police:
  *       kms: kms.police.example
@@ -25,7 +28,12 @@ import java.util.Map;
  *     kms.fire.example: 04...  # a partner KMS's KPAK
  * </pre>
  */
-public record McConfig(Duration skew, List<Domain> domains, Map<String, byte[]> trust) {
+public record McConfig(Duration skew, List<Domain> domains, Map<String, byte[]> trust, int maxTalkers,
+        Duration talkerIdle) {
+
+    public static final int DEFAULT_MAX_TALKERS = 256;
+    public static final Duration DEFAULT_TALKER_IDLE = Duration.ofMinutes(5);
+
 
     public record Domain(String name, String kms, byte[] kpak, byte[] z, McIdentity.KeyPeriod period, String uri,
             Path rskDir) {

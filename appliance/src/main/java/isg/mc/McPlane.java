@@ -18,10 +18,12 @@ import java.util.Map;
  */
 public final class McPlane implements AutoCloseable {
 
+    private final McConfig config;
     private final McKeyRing ring;
     private final MikeySakkeReceiver receiver;
 
-    private McPlane(McKeyRing ring, MikeySakkeReceiver receiver) {
+    private McPlane(McConfig config, McKeyRing ring, MikeySakkeReceiver receiver) {
+        this.config = config;
         this.ring = ring;
         this.receiver = receiver;
     }
@@ -82,7 +84,7 @@ public final class McPlane implements AutoCloseable {
             ring.close();
             throw e;
         }
-        return new McPlane(ring, r);
+        return new McPlane(config, ring, r);
     }
 
     /** Receives one I_MESSAGE (see {@link MikeySakkeReceiver#receive}). */
@@ -90,9 +92,12 @@ public final class McPlane implements AutoCloseable {
         return receiver.receive(message);
     }
 
-    /** A receive context for a group (8-octet MKIs) or private call (4-octet) keyed from the ring. */
-    public MkiReceiveContext receiveContext(SrtpPolicy policy, int csId, int maxSenders) {
-        return new MkiReceiveContext(policy, ring, csId, maxSenders);
+    /**
+     * A receive context for a group (8-octet MKIs) or private call (4-octet) keyed from the ring,
+     * holding at most {@code mc.talkers.max} senders and letting go of those silent for {@code mc.talkers.idle}.
+     */
+    public MkiReceiveContext receiveContext(SrtpPolicy policy, int csId) {
+        return new MkiReceiveContext(policy, ring, csId, config.maxTalkers(), config.talkerIdle());
     }
 
     @Override

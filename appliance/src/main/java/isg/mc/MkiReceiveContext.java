@@ -7,7 +7,10 @@ import isg.srtp.SrtpReceiver;
 import isg.srtp.SrtpStatus;
 import isg.srtp.SrtpUnprotector;
 import java.security.InvalidKeyException;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Receives SRTP from any member of a group call (or a private call) keyed by 33.180 MKIs, with
@@ -15,8 +18,14 @@ import java.util.Arrays;
  * for a group, the sender's GUK-ID; the master key and salt follow from the MIKEY KDF (TGK = the
  * GMK or PCK, CSB ID = GUK-ID or PCK-ID, the RAND of the key's I_MESSAGE), and the context keeps
  * them for the sender's later packets. A key is kept only if the packet that introduced it
- * authenticates, so forged MKIs cost a derivation each and leave nothing behind; at most
- * {@code maxSenders} senders are kept.
+ * authenticates, so forged MKIs cost a derivation each and leave nothing behind.
+ *
+ * <p>At most {@code maxSenders} senders are kept. A sender silent for {@code idle} is let go at
+ * the next {@link #housekeeping} (its key wiped); when the table is full, a new sender takes the
+ * place of the one silent longest, provided it sent nothing since the last housekeeping, and only
+ * once the new sender's packet has authenticated. A sender let go comes back on its next packet
+ * at the cost of one derivation; its replay state is per SSRC and stays. Only when every kept
+ * sender has spoken since the last housekeeping is a new one refused.
  *
  * <p>MKI layout: 8 octets GMK-ID || GUK-ID for GMK-keyed media, 4 octets PCK-ID (or CSK-ID) otherwise.
  */
@@ -26,20 +35,41 @@ public final class MkiReceiveContext implements SrtpUnprotector {
     private final McKeyRing ring;
     private final int csId;
     private final int maxSenders;
+    private final long idleNanos;
     /** Read without the lock on the packet path; replaced only under it. */
     private volatile SrtpReceiver receiver;
-    private int senders;
+    /** The kept senders by MKI (4 or 8 octets read as a number); guarded by this. */
+    private final Map<Long, Talker> talkers = new HashMap<>();
     private long refusedMkis;
+    private long letGo;
     private volatile boolean closed;
 
-    public MkiReceiveContext(SrtpPolicy policy, McKeyRing ring, int csId, int maxSenders) {
+    /** A kept sender: packets counted under its key at the last housekeeping, and since when it has been silent. */
+    private static final class Talker {
+        final byte[] mki;
+        long seen;
+        long activeNanos;
+        long now;
+
+        Talker(byte[] mki, long seen, long activeNanos) {
+            this.mki = mki;
+            this.seen = seen;
+            this.activeNanos = activeNanos;
+        }
+    }
+
+    public MkiReceiveContext(SrtpPolicy policy, McKeyRing ring, int csId, int maxSenders, Duration idle) {
         if (policy.mkiLength() != 4 && policy.mkiLength() != 8) {
             throw new IllegalArgumentException("33.180 media uses 4- or 8-octet MKIs, not " + policy.mkiLength());
+        }
+        if (maxSenders < 1 || idle.isNegative() || idle.isZero()) {
+            throw new IllegalArgumentException("at least one sender and a positive idle time");
         }
         this.policy = policy;
         this.ring = ring;
         this.csId = csId;
         this.maxSenders = maxSenders;
+        this.idleNanos = idle.toNanos();
     }
 
     /** Unprotects one SRTP packet; a new sender's key is derived on its first packet. */
@@ -94,9 +124,18 @@ public final class MkiReceiveContext implements SrtpUnprotector {
         McIdentity.Purpose purpose = McIdentity.Purpose.of(keyId);
         boolean group = purpose == McIdentity.Purpose.GMK;
         McKeyRing.Entry entry = ring.get(keyId);
-        if (entry == null || senders >= maxSenders || group != (mkiLength == 8)) {
+        if (entry == null || group != (mkiLength == 8)) {
             refusedMkis++;
             return SrtpStatus.UNKNOWN_KEY;
+        }
+        long now = System.nanoTime();
+        Talker displaced = null;
+        if (talkers.size() >= maxSenders) {
+            displaced = longestSilent();
+            if (displaced == null) {
+                refusedMkis++;
+                return SrtpStatus.UNKNOWN_KEY;
+            }
         }
         byte[] k = MikeyKdf.masterKey(entry.key(), csId, csbId, entry.rand(), policy.suite().masterKeyLength());
         byte[] salt = MikeyKdf.masterSalt(entry.key(), csId, csbId, entry.rand(), policy.suite().masterSaltLength());
@@ -116,12 +155,62 @@ public final class MkiReceiveContext implements SrtpUnprotector {
         }
         SrtpStatus s = rtcp ? receiver.unprotectRtcp(p) : receiver.unprotectRtp(p);
         if (s == SrtpStatus.OK) {
-            senders++;
+            if (displaced != null) {
+                letGo(displaced);
+            }
+            talkers.put(number(mki), new Talker(mki, 0, now));
         } else {
             receiver.removeKey(mki);
             refusedMkis++;
         }
         return s;
+    }
+
+    /**
+     * The kept sender silent longest among those that sent nothing since the last housekeeping,
+     * or none: one that spoke since then is never displaced, so a flood of new MKIs cannot push
+     * out the senders of a call in progress.
+     */
+    private Talker longestSilent() {
+        receiver.forEachKey((mki, count) -> {
+            Talker t = talkers.get(number(mki));
+            if (t != null) {
+                t.now = count;
+            }
+        });
+        Talker oldest = null;
+        for (Talker t : talkers.values()) {
+            if (t.now == t.seen && (oldest == null || t.activeNanos - oldest.activeNanos < 0)) {
+                oldest = t;
+            }
+        }
+        return oldest;
+    }
+
+    private void letGo(Talker t) {
+        talkers.remove(number(t.mki));
+        receiver.removeKey(t.mki);
+        letGo++;
+    }
+
+    /** Notes which senders spoke since the last call; lets go of those silent for the idle time. */
+    @Override
+    public synchronized void housekeeping(long nowNanos) {
+        if (closed || receiver == null) {
+            return;
+        }
+        receiver.forEachKey((mki, count) -> {
+            Talker t = talkers.get(number(mki));
+            if (t != null && t.seen != count) {
+                t.seen = count;
+                t.activeNanos = nowNanos;
+            }
+        });
+        for (Talker t : talkers.values().toArray(new Talker[0])) {
+            if (nowNanos - t.activeNanos >= idleNanos) {
+                letGo(t);
+            }
+        }
     }
 
     @Override
@@ -136,7 +225,12 @@ public final class MkiReceiveContext implements SrtpUnprotector {
 
     /** Senders whose keys are held. */
     public synchronized int senders() {
-        return senders;
+        return talkers.size();
+    }
+
+    /** Senders let go: silent for the idle time, or displaced from a full table by a new one. */
+    public synchronized long sendersLetGo() {
+        return letGo;
     }
 
     /** Packets whose MKI named no usable key or whose derived key did not authenticate them. */
@@ -150,6 +244,14 @@ public final class MkiReceiveContext implements SrtpUnprotector {
         if (receiver != null) {
             receiver.close();
         }
+    }
+
+    private static long number(byte[] mki) {
+        long n = 0;
+        for (byte b : mki) {
+            n = n << 8 | (b & 0xFF);
+        }
+        return n;
     }
 
     private static int int32(byte[] b, int off) {

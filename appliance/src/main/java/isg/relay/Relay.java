@@ -328,10 +328,16 @@ public final class Relay implements AutoCloseable {
         return true;
     }
 
+    /** Every few seconds: deletes idle sessions and lets the receiving contexts tidy up. */
     private void expireIdle() {
         long limit = config.idleTimeout().toNanos();
         long now = System.nanoTime();
         for (Session s : sessions.values()) {
+            for (Leg leg : new Leg[] {s.inside, s.outside}) {
+                if (leg.receiver != null) {
+                    leg.receiver.housekeeping(now);
+                }
+            }
             if (now - s.lastActivityNanos > limit) {
                 LOG.log(System.Logger.Level.INFO, "session " + s.id + " idle for " + config.idleTimeout() + ": deleting");
                 delete(s.id);

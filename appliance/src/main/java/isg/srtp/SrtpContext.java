@@ -176,6 +176,16 @@ public abstract class SrtpContext implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Each master key's MKI (a copy) with the SRTP and SRTCP packets processed under it so far:
+     * for housekeeping and status, not for the packet path (it allocates).
+     */
+    public void forEachKey(java.util.function.ObjLongConsumer<byte[]> action) {
+        for (KeySlot s : slots) {
+            action.accept(s.mki.clone(), s.srtpPackets + s.srtcpPackets);
+        }
+    }
+
     /** Packets processed under the key with this MKI: {SRTP, SRTCP}; for status and tests. */
     public long[] packetCounts(byte[] mki) {
         for (KeySlot s : slots) {

@@ -16,6 +16,13 @@ public interface SrtpUnprotector extends AutoCloseable {
 
     boolean closed();
 
+    /**
+     * Called every few seconds by whoever owns the context (the relay's sweep), never per packet:
+     * a chance to let go of state that is no longer used. Nothing by default.
+     */
+    default void housekeeping(long nowNanos) {
+    }
+
     /** Overwrites every key. */
     @Override
     void close();

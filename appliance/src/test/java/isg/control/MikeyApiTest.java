@@ -165,6 +165,18 @@ class MikeyApiTest {
         Files.writeString(f, yaml.replace("      uri:", "      url:"));
         m = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
         assertTrue(m.contains("mc.domains.streamwide.url: unknown key"), m);
+        Files.writeString(f, yaml.replace("  skew: 5m", "  skew: 5m\n  talkers: {max: 0}"));
+        m = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+        assertTrue(m.contains("mc.talkers.max: between 1 and 65536, got 0"), m);
+        Files.writeString(f, yaml.replace("  skew: 5m", "  skew: 5m\n  talkers: {idle: 0s}"));
+        m = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+        assertTrue(m.contains("mc.talkers.idle: a duration above zero"), m);
+        Files.writeString(f, yaml.replace("  skew: 5m", "  skew: 5m\n  talkers: {max: 32, idle: 90s}"));
+        isg.mc.McConfig tuned = ConfigLoader.load(f).mc();
+        assertEquals(32, tuned.maxTalkers());
+        assertEquals(java.time.Duration.ofSeconds(90), tuned.talkerIdle());
+        Files.writeString(f, yaml);
+        assertEquals(isg.mc.McConfig.DEFAULT_MAX_TALKERS, ConfigLoader.load(f).mc().maxTalkers());
 
         // a configuration that parses but whose key material does not hold stops the start
         Path rsk = Files.createDirectories(dir.resolve("rsk"));

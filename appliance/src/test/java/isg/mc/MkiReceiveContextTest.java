@@ -30,6 +30,7 @@ class MkiReceiveContextTest {
 
     private static final Instant SW_TIME = Instant.ofEpochSecond(0xec86684fL - McIdentity.NTP_UNIX_OFFSET);
     private static final int CS_ID_MCPTT_GROUP = 4;
+    private static final Duration IDLE = Duration.ofMinutes(5);
 
     @TempDir
     Path dir;
@@ -50,7 +51,7 @@ class MkiReceiveContextTest {
             byte[] rand = StreamwideVectors.hex("gmk.rand");
 
             SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
-            try (MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 16)) {
+            try (MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 16, IDLE)) {
                 String[] talkers = {"sip:bob@streamwide.com", "sip:carol@streamwide.com", "sip:dave@streamwide.com"};
                 for (int round = 0; round < 3; round++) {
                     for (int t = 0; t < talkers.length; t++) {
@@ -89,6 +90,65 @@ class MkiReceiveContextTest {
     }
 
     @Test
+    void aFullTableMakesRoomOnlyByLettingGoOfSilentSenders() throws Exception {
+        byte[] gmk = StreamwideVectors.hex("gmk.key");
+        byte[] rand = StreamwideVectors.hex("gmk.rand");
+        int gmkId = StreamwideVectors.id("gmk.id");
+        SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
+        try (McKeyRing ring = new McKeyRing(Clock.systemUTC());
+                MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 2, Duration.ofMinutes(1));
+                SrtpSender a = talker(policy, gmk, gmkId, rand, "sip:a@streamwide.com");
+                SrtpSender b = talker(policy, gmk, gmkId, rand, "sip:b@streamwide.com");
+                SrtpSender c = talker(policy, gmk, gmkId, rand, "sip:c@streamwide.com")) {
+            ring.put(gmkId, gmk, rand, null);
+            assertEquals(SrtpStatus.OK, rx.unprotectRtp(protect(a, 0xa, 1)));
+            PacketBuffer bFirst = protect(b, 0xb, 1);
+            byte[] bFirstWire = bFirst.toByteArray();
+            assertEquals(SrtpStatus.OK, rx.unprotectRtp(bFirst));
+            // full, and both have spoken since the (so far absent) last housekeeping: C waits
+            assertEquals(SrtpStatus.UNKNOWN_KEY, rx.unprotectRtp(protect(c, 0xc, 1)));
+            assertEquals(2, rx.senders());
+
+            rx.housekeeping(System.nanoTime());
+            assertEquals(SrtpStatus.OK, rx.unprotectRtp(protect(a, 0xa, 2)));
+            // a forged GUK-ID never displaces anyone, even with a silent sender to displace
+            int forged = McIdentity.gukId(gmkId, gmk, "sip:eve@streamwide.com");
+            try (SrtpSender eve = sender(policy, new byte[16], new byte[12], mki(gmkId, forged))) {
+                assertEquals(SrtpStatus.AUTH_FAIL, rx.unprotectRtp(protect(eve, 0xe, 1)));
+            }
+            assertEquals(0, rx.sendersLetGo());
+            // B has been silent since the housekeeping, A has not: C takes B's place
+            assertEquals(SrtpStatus.OK, rx.unprotectRtp(protect(c, 0xc, 2)));
+            assertEquals(2, rx.senders());
+            assertEquals(1, rx.sendersLetGo());
+            assertEquals(SrtpStatus.OK, rx.unprotectRtp(protect(a, 0xa, 3)), "A kept its key");
+
+            // B comes back after a housekeeping; its old packet is still a replay: replay state is per SSRC
+            assertEquals(SrtpStatus.UNKNOWN_KEY, rx.unprotectRtp(protect(b, 0xb, 2)), "A and C both spoke");
+            rx.housekeeping(System.nanoTime());
+            assertEquals(SrtpStatus.OK, rx.unprotectRtp(protect(b, 0xb, 3)));
+            assertEquals(SrtpStatus.REPLAY, rx.unprotectRtp(PacketBuffer.wrap(bFirstWire)));
+
+            // silent for the idle time (one minute here) as seen by the housekeeping: let go, back on the next packet
+            long t = System.nanoTime();
+            rx.housekeeping(t + Duration.ofSeconds(30).toNanos());
+            assertEquals(2, rx.senders(), "B spoke since the last housekeeping: active at this one");
+            rx.housekeeping(t + Duration.ofSeconds(89).toNanos());
+            assertEquals(1, rx.senders(), "the one of A and C still kept was silent over a minute; B for 59 s");
+            rx.housekeeping(t + Duration.ofSeconds(91).toNanos());
+            assertEquals(0, rx.senders());
+            assertEquals(SrtpStatus.OK, rx.unprotectRtp(protect(a, 0xa, 4)));
+            assertEquals(1, rx.senders());
+        }
+    }
+
+    private static PacketBuffer protect(SrtpSender tx, int ssrc, int seq) {
+        PacketBuffer p = rtp(ssrc, seq, ("packet " + seq).getBytes());
+        assertEquals(SrtpStatus.OK, tx.protectRtp(p));
+        return p;
+    }
+
+    @Test
     void knownTalkersTakeTheEnginesAllocationFreePath() throws Exception {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
                 .getThreadMXBean();
@@ -97,7 +157,7 @@ class MkiReceiveContextTest {
         int gmkId = StreamwideVectors.id("gmk.id");
         SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
         try (McKeyRing ring = new McKeyRing(Clock.systemUTC());
-                MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 4);
+                MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 4, IDLE);
                 SrtpSender tx = talker(policy, gmk, gmkId, rand, "sip:bob@streamwide.com")) {
             ring.put(gmkId, gmk, rand, null);
             int packets = 2000;
@@ -144,8 +204,8 @@ class MkiReceiveContextTest {
             byte[] cskMki = java.nio.ByteBuffer.allocate(4).putInt(cskId).array();
             int csPrivateInitiator = 0;
             int csFloorControl = 6;
-            try (MkiReceiveContext media = new MkiReceiveContext(fourOctetMki, ring, csPrivateInitiator, 4);
-                    MkiReceiveContext floor = new MkiReceiveContext(fourOctetMki, ring, csFloorControl, 4);
+            try (MkiReceiveContext media = new MkiReceiveContext(fourOctetMki, ring, csPrivateInitiator, 4, IDLE);
+                    MkiReceiveContext floor = new MkiReceiveContext(fourOctetMki, ring, csFloorControl, 4, IDLE);
                     SrtpSender caller = sender(fourOctetMki, MikeyKdf.masterKey(pck, csPrivateInitiator, pckId, pckRand, 16),
                             MikeyKdf.masterSalt(pck, csPrivateInitiator, pckId, pckRand, 12), pckMki);
                     SrtpSender client = sender(fourOctetMki, MikeyKdf.masterKey(csk, csFloorControl, cskId, cskRand, 16),

@@ -179,7 +179,7 @@ class TwoGatewaysTest {
         try (McKeyRing ring = new McKeyRing(java.time.Clock.systemUTC())) {
             ring.put(gmkId, gmk, rand, null);
             SrtpPolicy group = SrtpPolicy.builder(suite).mkiLength(8).build();
-            MkiReceiveContext members = new MkiReceiveContext(group, ring, csId, 64);
+            MkiReceiveContext members = new MkiReceiveContext(group, ring, csId, 64, java.time.Duration.ofMinutes(5));
             Session h = home.create(new SessionSpec("group-1", Session.Mode.REPROTECT, "partner", mcHome.address(), null,
                     suite, null, toHomeMc), members);
             Session p = partner.create(new SessionSpec("group-1", Session.Mode.REPROTECT, "home", mcPartner.address(),
