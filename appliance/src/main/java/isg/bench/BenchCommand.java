@@ -73,7 +73,10 @@ public final class BenchCommand {
             for (String line : KeyPlaneBench.run(seconds)) {
                 out.println(line);
             }
-        } catch (isg.mc.KeyMaterialException e) {
+            for (String line : GroupReceiveBench.run(seconds < 1)) {
+                out.println(line);
+            }
+        } catch (isg.mc.KeyMaterialException | java.security.InvalidKeyException e) {
             throw new IOException("key plane benchmark failed: " + e.getMessage(), e);
         }
         try {

@@ -119,7 +119,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     throw new RelayException(409, "inside.group needs the gateway to be a member of an MC domain "
                             + "(an mc: section in its configuration)");
                 }
-                s = relay.create(spec, mc.receiveContext(group.policy(relay.config().backend()), group.csId()));
+                s = relay.create(spec, mc.receiveContext(group.policy(relay.config().backend(), mc.streamsPerGroup()), group.csId()));
             }
             FullHttpResponse r = json(201, s.toJson());
             r.headers().set(HttpHeaderNames.LOCATION, "/sessions/" + s.id());

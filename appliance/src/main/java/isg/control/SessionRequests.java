@@ -121,9 +121,9 @@ final class SessionRequests {
 
     /** {@code inside.group}: receive the MC side by MKI from the key plane (33.180), not by a receiveKey. */
     record Group(SrtpSuite suite, int csId, int mkiLength) {
-        isg.srtp.SrtpPolicy policy(String backend) {
+        isg.srtp.SrtpPolicy policy(String backend, int maxStreams) {
             return isg.srtp.SrtpPolicy.builder(suite).backend(isg.srtp.crypto.CryptoBackend.named(backend))
-                    .mkiLength(mkiLength).build();
+                    .mkiLength(mkiLength).maxStreams(maxStreams).build();
         }
     }
 

@@ -93,6 +93,16 @@ public final class McPlane implements AutoCloseable {
     }
 
     /**
+     * SSRCs a group session keeps replay state for: four per talker it may hold (a talker that
+     * rejoins may use a new SSRC). A stream's state outlives its talker's key, so a talker let go
+     * cannot have its old packets replayed; when the table is full, new SSRCs are refused
+     * ({@code STREAM_LIMIT}), never someone's replay state dropped.
+     */
+    public int streamsPerGroup() {
+        return Math.min(65536, Math.max(isg.srtp.SrtpPolicy.DEFAULT_MAX_STREAMS, 4 * config.maxTalkers()));
+    }
+
+    /**
      * A receive context for a group (8-octet MKIs) or private call (4-octet) keyed from the ring,
      * holding at most {@code mc.talkers.max} senders and letting go of those silent for {@code mc.talkers.idle}.
      */

@@ -6,6 +6,7 @@ import isg.srtp.SrtpPolicy;
 import isg.srtp.SrtpReceiver;
 import isg.srtp.SrtpStatus;
 import isg.srtp.SrtpUnprotector;
+import isg.srtp.crypto.Bytes;
 import java.security.InvalidKeyException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -119,8 +120,8 @@ public final class MkiReceiveContext implements SrtpUnprotector {
             return SrtpStatus.MALFORMED;
         }
         byte[] mki = Arrays.copyOfRange(p.array(), at, at + mkiLength);
-        int keyId = int32(mki, 0);
-        int csbId = mkiLength == 8 ? int32(mki, 4) : keyId;
+        int keyId = Bytes.getInt(mki, 0);
+        int csbId = mkiLength == 8 ? Bytes.getInt(mki, 4) : keyId;
         McIdentity.Purpose purpose = McIdentity.Purpose.of(keyId);
         boolean group = purpose == McIdentity.Purpose.GMK;
         McKeyRing.Entry entry = ring.get(keyId);
@@ -247,14 +248,6 @@ public final class MkiReceiveContext implements SrtpUnprotector {
     }
 
     private static long number(byte[] mki) {
-        long n = 0;
-        for (byte b : mki) {
-            n = n << 8 | (b & 0xFF);
-        }
-        return n;
-    }
-
-    private static int int32(byte[] b, int off) {
-        return (b[off] & 0xFF) << 24 | (b[off + 1] & 0xFF) << 16 | (b[off + 2] & 0xFF) << 8 | (b[off + 3] & 0xFF);
+        return Bytes.getUnsigned(mki, 0, mki.length);
     }
 }

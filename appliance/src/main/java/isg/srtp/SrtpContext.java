@@ -18,22 +18,16 @@ public abstract class SrtpContext implements AutoCloseable {
     /** One master key in use: its MKI, transform and the packets processed under it. */
     static final class KeySlot {
         final byte[] mki;
+        /** The MKI's 0-8 octets as one number, so finding a packet's key is one compare per key. */
+        final long mkiNumber;
         final SrtpTransform transform;
         long srtpPackets;
         long srtcpPackets;
 
         KeySlot(byte[] mki, SrtpTransform transform) {
             this.mki = mki;
+            this.mkiNumber = isg.srtp.crypto.Bytes.getUnsigned(mki, 0, mki.length);
             this.transform = transform;
-        }
-
-        boolean mkiAt(byte[] b, int off) {
-            for (int i = 0; i < mki.length; i++) {
-                if (b[off + i] != mki[i]) {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 
@@ -168,8 +162,9 @@ public abstract class SrtpContext implements AutoCloseable {
         if (mkiLength == 0) {
             return s.length > 0 ? s[0] : null;
         }
+        long mki = isg.srtp.crypto.Bytes.getUnsigned(b, off, mkiLength);
         for (KeySlot slot : s) {
-            if (slot.mkiAt(b, off)) {
+            if (slot.mkiNumber == mki) {
                 return slot;
             }
         }

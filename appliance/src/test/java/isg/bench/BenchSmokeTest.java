@@ -61,6 +61,10 @@ class BenchSmokeTest {
         for (String op : new String[] {"eccsi_verify", "eccsi_sign", "sakke_decap", "sakke_encap", "mikey_receive"}) {
             assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH " + op + " [1-9]\\d*")), op + "\n" + String.join("\n", lines));
         }
+        for (int talkers : new int[] {1, 16, 256}) {
+            assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH group_receive_" + talkers + "_talkers [1-9]\\d*")),
+                    talkers + " talkers\n" + String.join("\n", lines));
+        }
         assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH tamper_to_wiped_ms \\d+\\.\\d+")), String.join("\n", lines));
         List<String> ratios = lines.stream().filter(l -> l.startsWith("BENCH-RATIO reprotect ")).collect(Collectors.toList());
         assertEquals(EngineBench.SUITES.length * EngineBench.SIZES.length, ratios.size(), String.join("\n", lines));

@@ -35,6 +35,15 @@ public final class Bytes {
         INT_BE.set(b, off, v);
     }
 
+    /** {@code length} (0-8) octets, big-endian, as a number: an MKI, for instance. */
+    public static long getUnsigned(byte[] b, int off, int length) {
+        long n = 0;
+        for (int i = 0; i < length; i++) {
+            n = n << 8 | (b[off + i] & 0xFF);
+        }
+        return n;
+    }
+
     public static int getShort(byte[] b, int off) {
         return ((b[off] & 0xff) << 8) | (b[off + 1] & 0xff);
     }
