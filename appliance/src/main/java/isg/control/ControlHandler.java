@@ -165,7 +165,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 isg.mc.MikeySakkeReceiver.ReceivedKey k = mc.receive(message);
                 return json(201, "{\"domain\":\"" + k.domain() + "\",\"purpose\":\"" + k.purpose() + "\",\"keyId\":\""
                         + String.format("%08x", k.keyId()) + "\",\"csbId\":\"" + String.format("%08x", k.csbId())
-                        + "\",\"key\":\"" + k.stored().uri() + "\",\"notAfter\":\"" + k.notAfter() + "\"}");
+                        + "\",\"key\":\"" + k.stored().uri() + "\"" + (k.notBefore() == null ? "" : ",\"notBefore\":\""
+                        + k.notBefore() + "\"") + ",\"notAfter\":\"" + k.notAfter() + "\"}");
             } catch (isg.mc.MikeyException e) {
                 throw new RelayException(422, e.getMessage());
             }

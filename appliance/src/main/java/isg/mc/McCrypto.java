@@ -63,6 +63,24 @@ final class McCrypto {
         }
     }
 
+    /**
+     * AES-GCM with a 128-bit tag inside the BC FIPS module: seals, or opens and returns null when
+     * the tag does not verify (nothing of the plaintext is returned then).
+     */
+    static byte[] gcm(boolean seal, byte[] key, byte[] iv, byte[] aad, byte[] in) {
+        try {
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding", PROVIDER);
+            c.init(seal ? javax.crypto.Cipher.ENCRYPT_MODE : javax.crypto.Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"),
+                    new javax.crypto.spec.GCMParameterSpec(128, iv), DRBG);
+            c.updateAAD(aad);
+            return c.doFinal(in);
+        } catch (javax.crypto.AEADBadTagException e) {
+            return null;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable: " + e.getMessage(), e);
+        }
+    }
+
     /** A non-negative integer as exactly {@code len} big-endian octets. */
     static byte[] octets(BigInteger v, int len) {
         byte[] raw = v.toByteArray();

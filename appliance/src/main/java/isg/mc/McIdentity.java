@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import javax.crypto.Mac;
 
 /**
  * TS 33.180 identities and key identifiers: the MIKEY-SAKKE UID an ECCSI/SAKKE key is issued to
@@ -91,11 +90,7 @@ public final class McIdentity {
      * KDF(GMK, FC = 0x50, P0 = the user's MC service ID), so the purpose tag survives the XOR.
      */
     public static int userSalt(byte[] gmk, String userUri) {
-        ByteArrayOutputStream s = new ByteArrayOutputStream();
-        s.write(0x50);
-        param(s, userUri.getBytes(StandardCharsets.UTF_8));
-        Mac mac = McCrypto.hmacSha256(gmk);
-        byte[] out = mac.doFinal(s.toByteArray());
+        byte[] out = kdf(gmk, 0x50, userUri.getBytes(StandardCharsets.UTF_8));
         int salt = ((out[28] & 0xFF) << 24 | (out[29] & 0xFF) << 16 | (out[30] & 0xFF) << 8 | (out[31] & 0xFF)) & 0x0FFFFFFF;
         McCrypto.wipe(out);
         return salt;
@@ -104,6 +99,19 @@ public final class McIdentity {
     /** GUK-ID = GMK-ID XOR user salt; the same XOR takes a GUK-ID back to its GMK-ID. */
     public static int gukId(int gmkId, byte[] gmk, String userUri) {
         return gmkId ^ userSalt(gmk, userUri);
+    }
+
+    /**
+     * The generic key derivation function of TS 33.220 Annex B as 33.180 Annex F uses it:
+     * HMAC-SHA-256(key, FC || P0 || L0 || P1 || L1 ...), each Li two octets; all 32 octets.
+     */
+    static byte[] kdf(byte[] key, int fc, byte[]... params) {
+        ByteArrayOutputStream s = new ByteArrayOutputStream();
+        s.write(fc);
+        for (byte[] p : params) {
+            param(s, p);
+        }
+        return McCrypto.hmacSha256(key).doFinal(s.toByteArray());
     }
 
     private static void param(ByteArrayOutputStream s, byte[] p) {

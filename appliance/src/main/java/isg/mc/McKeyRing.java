@@ -17,11 +17,13 @@ public final class McKeyRing implements AutoCloseable {
     public static final class Entry {
         private final byte[] key;
         private final byte[] rand;
+        private final Instant notBefore;
         private final Instant notAfter;
 
-        Entry(byte[] key, byte[] rand, Instant notAfter) {
+        Entry(byte[] key, byte[] rand, Instant notBefore, Instant notAfter) {
             this.key = key;
             this.rand = rand;
+            this.notBefore = notBefore;
             this.notAfter = notAfter;
         }
 
@@ -50,18 +52,30 @@ public final class McKeyRing implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** Holds a copy of {@code key} under {@code keyId}, replacing (and wiping) any earlier one. */
+    /** Holds a copy of {@code key} under {@code keyId}, valid until {@code notAfter} (null: no limit). */
     public void put(int keyId, byte[] key, byte[] rand, Instant notAfter) {
-        Entry old = keys.put(keyId, new Entry(key.clone(), rand.clone(), notAfter));
+        put(keyId, key, rand, null, notAfter);
+    }
+
+    /**
+     * Holds a copy of {@code key} under {@code keyId}, usable from {@code notBefore} to
+     * {@code notAfter} (either null: no limit), replacing (and wiping) any earlier one.
+     */
+    public void put(int keyId, byte[] key, byte[] rand, Instant notBefore, Instant notAfter) {
+        Entry old = keys.put(keyId, new Entry(key.clone(), rand.clone(), notBefore, notAfter));
         if (old != null) {
             McCrypto.wipe(old.key);
         }
     }
 
-    /** The key with this identifier while it is valid, else null. */
+    /** The key with this identifier while it is valid (activated and not expired), else null. */
     public Entry get(int keyId) {
         Entry e = keys.get(keyId);
-        if (e == null || (e.notAfter != null && clock.instant().isAfter(e.notAfter))) {
+        if (e == null) {
+            return null;
+        }
+        Instant now = clock.instant();
+        if ((e.notAfter != null && now.isAfter(e.notAfter)) || (e.notBefore != null && now.isBefore(e.notBefore))) {
             return null;
         }
         return e;

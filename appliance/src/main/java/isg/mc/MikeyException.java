@@ -24,6 +24,12 @@ public final class MikeyException extends Exception {
         BAD_ENCAPSULATION,
         /** Key identifier with a purpose this gateway does not take, or inconsistent with the message. */
         BAD_KEY_ID,
+        /** The 3GPP key parameters extension does not open under the key, or contradicts the message. */
+        BAD_KEY_PARAMETERS,
+        /** The sender's key parameters say the key is revoked: it is not stored (and withdrawn if held). */
+        KEY_REVOKED,
+        /** The sender's key parameters give an expiry time already past. */
+        KEY_EXPIRED,
         /** The vault refused the key. */
         STORE_FAILED
     }

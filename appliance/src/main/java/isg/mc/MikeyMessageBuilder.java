@@ -54,6 +54,12 @@ public final class MikeyMessageBuilder {
         return this;
     }
 
+    /** Adds the 3GPP key parameters (33.180 E.6), sealed under {@code key}, the key the message carries; after {@link #csbId}. */
+    public MikeyMessageBuilder keyParameters(KeyParameters parameters, byte[] key) {
+        extensions.add(new MikeyMessage.Extension(KeyParameters.EXTENSION_TYPE, parameters.seal(key, csbId)));
+        return this;
+    }
+
     /** Lays the message out, with {@code sakkeData} (R || H) and an ECCSI signature by {@code signer}. */
     public byte[] build(byte[] sakkeData, Eccsi.SigningKey signer) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();

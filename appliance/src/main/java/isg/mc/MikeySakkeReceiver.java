@@ -57,7 +57,7 @@ public final class MikeySakkeReceiver implements AutoCloseable {
 
     /** What was received and stored; the key itself stays in the vault. */
     public record ReceivedKey(String domain, McIdentity.Purpose purpose, int keyId, int csbId, byte[] rand,
-            KeyInfo stored, Instant notAfter) {
+            KeyInfo stored, Instant notBefore, Instant notAfter, KeyParameters parameters) {
     }
 
     private final KeyVault vault;
@@ -181,10 +181,32 @@ public final class MikeySakkeReceiver implements AutoCloseable {
             if (McIdentity.Purpose.of(keyId) != tagged) {
                 throw new MikeyException(Reason.BAD_KEY_ID, "key identifier changes purpose");
             }
-            Instant notAfter = home.period.end(period);
             String label = String.format("%s-%08x-%s", tagged.name().toLowerCase(), keyId, home.domain);
             if (label.length() > 64) {
                 label = label.substring(0, 64);
+            }
+            KeyParameters params = keyParameters(m, key, csb, tagged);
+            Instant notBefore = null;
+            Instant notAfter = home.period.end(period);
+            if (params != null) {
+                if (params.revoked()) {
+                    seen.put(replayKey, ts + skewSeconds);
+                    throw new MikeyException(Reason.KEY_REVOKED, String.format("the sender revokes %s %08x: not stored%s",
+                            tagged, keyId, withdraw(keyId, key, label)));
+                }
+                if (params.expiryNtp() != 0) {
+                    Instant expiry = Instant.ofEpochSecond(params.expiryNtp() - McIdentity.NTP_UNIX_OFFSET);
+                    if (!expiry.isAfter(clock.instant())) {
+                        throw new MikeyException(Reason.KEY_EXPIRED, String.format("%s %08x expired at %s", tagged, keyId,
+                                expiry));
+                    }
+                    if (expiry.isBefore(notAfter)) {
+                        notAfter = expiry;
+                    }
+                }
+                if (params.activationNtp() != 0) {
+                    notBefore = Instant.ofEpochSecond(params.activationNtp() - McIdentity.NTP_UNIX_OFFSET);
+                }
             }
             KeyInfo stored;
             try {
@@ -208,11 +230,44 @@ public final class MikeySakkeReceiver implements AutoCloseable {
             }
             seen.put(replayKey, ts + skewSeconds);
             if (ring != null) {
-                ring.put(keyId, key, m.rand(), notAfter);
+                ring.put(keyId, key, m.rand(), notBefore, notAfter);
             }
-            return new ReceivedKey(home.domain, tagged, keyId, csb, m.rand(), stored, notAfter);
+            return new ReceivedKey(home.domain, tagged, keyId, csb, m.rand(), stored, notBefore, notAfter, params);
         } finally {
             McCrypto.wipe(key);
+        }
+    }
+
+    /** The message's 3GPP key parameters (33.180 E.6), opened with the key it carries; null when absent. */
+    private static KeyParameters keyParameters(MikeyMessage m, byte[] key, int csb, McIdentity.Purpose tagged)
+            throws MikeyException {
+        KeyParameters params = null;
+        for (MikeyMessage.Extension e : m.extensions()) {
+            if (e.type() == KeyParameters.EXTENSION_TYPE) {
+                if (params != null) {
+                    throw new MikeyException(Reason.MALFORMED, "two 3GPP key parameters extensions");
+                }
+                params = KeyParameters.open(e.data(), key, csb);
+            }
+        }
+        if (params != null && params.keyType() != tagged.ordinal()) {
+            throw new MikeyException(Reason.BAD_KEY_PARAMETERS, "3GPP key parameters give key type " + params.keyType()
+                    + ", the CSB ID's purpose is " + tagged + " (" + tagged.ordinal() + ")");
+        }
+        return params;
+    }
+
+    /** A revoked key this gateway holds (the same key under the same identifier) is dropped from the ring and the vault. */
+    private String withdraw(int keyId, byte[] key, String label) {
+        if (ring == null || !ring.holds(keyId, key)) {
+            return "";
+        }
+        ring.remove(keyId);
+        try {
+            vault.destroy(Actor.INTERNAL, "pkcs11:object=" + label);
+            return "; the copy held was withdrawn and destroyed";
+        } catch (VaultException e) {
+            return "; the copy held was withdrawn from media, but the vault did not destroy it: " + e.getMessage();
         }
     }
 

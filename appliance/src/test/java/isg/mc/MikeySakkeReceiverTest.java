@@ -231,6 +231,12 @@ class MikeySakkeReceiverTest {
         /** An I_MESSAGE signed by {@code from} (a user of this KMS) carrying {@code key} to {@code to} in {@code toKms}. */
         byte[] message(String from, String to, TestKms toKms, int csbId, int csId, byte[] key, long ntp, long number)
                 throws Exception {
+            return message(from, to, toKms, csbId, csId, key, ntp, number, null, null);
+        }
+
+        /** As above, with 3GPP key parameters sealed under {@code paramsKey} (normally {@code key}) when given. */
+        byte[] message(String from, String to, TestKms toKms, int csbId, int csId, byte[] key, long ntp, long number,
+                KeyParameters params, byte[] paramsKey) throws Exception {
             byte[] uidI = McIdentity.uid(from, uri, period, number);
             byte[] uidR = McIdentity.uid(to, toKms.uri, toKms.period, number);
             Eccsi.SigningKey signer = Eccsi.issue(ksak, uidI);
@@ -243,6 +249,9 @@ class MikeySakkeReceiverTest {
                     .policy(0, new byte[] {0, 1, 6, 1, 1, 16});
             if (csId > 0) {
                 b.genericSession(csId, new byte[8]);
+            }
+            if (params != null) {
+                b.keyParameters(params, paramsKey);
             }
             return b.build(Sakke.encapsulate(key, uidR, Sakke.kmsKey(toKms.z)), signer);
         }
