@@ -21,6 +21,7 @@ import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Reads a gateway's YAML configuration and checks every field before anything uses it; a
@@ -213,7 +214,7 @@ public final class ConfigLoader {
 
     /** The {@code mc:} section (see {@link isg.mc.McConfig}). */
     private isg.mc.McConfig mc(Node node) throws ConfigException {
-        Map<String, Node> mc = map(node, "mc.", Set.of("skew", "domains", "trust", "talkers"));
+        Map<String, Node> mc = map(node, "mc.", Set.of("skew", "domains", "trust", "trustCertificates", "talkers"));
         Duration skew = mc.containsKey("skew") ? duration(mc.get("skew"), "mc.skew") : Duration.ofMinutes(5);
         int maxTalkers = isg.mc.McConfig.DEFAULT_MAX_TALKERS;
         Duration talkerIdle = isg.mc.McConfig.DEFAULT_TALKER_IDLE;
@@ -243,17 +244,28 @@ public final class ConfigLoader {
             }
             String f = "mc.domains." + name + ".";
             Map<String, Node> d = map(t.getValueNode(), f, Set.of("kms", "kpak", "z", "keyPeriod", "keyPeriodOffset",
-                    "uri", "rskDir"));
+                    "uri", "rskDir", "kmsCertificate"));
+            String uri = text(d, "uri", f + "uri", t.getValueNode(), true);
+            Path rskDir = path(d, "rskDir", f + "rskDir", true);
+            if (d.containsKey("kmsCertificate")) {
+                for (String k : new String[] {"kms", "kpak", "z", "keyPeriod", "keyPeriodOffset"}) {
+                    if (d.containsKey(k)) {
+                        throw error(d.get(k), f + k, "already given by kmsCertificate; keep one of the two");
+                    }
+                }
+                isg.mc.KmsCertificate cert = certificate(d.get("kmsCertificate"), f + "kmsCertificate");
+                domains.add(new isg.mc.McConfig.Domain(name, cert.kmsUri(), cert.kpak(), cert.z(), cert.period(), uri,
+                        rskDir, cert));
+                continue;
+            }
             String kms = text(d, "kms", f + "kms", t.getValueNode(), true);
             byte[] kpak = hex(d, "kpak", f + "kpak", t.getValueNode(), isg.mc.Eccsi.POINT_LENGTH);
             byte[] z = hex(d, "z", f + "z", t.getValueNode(), isg.mc.Sakke.POINT_LENGTH);
             int length = integer(d, "keyPeriod", f + "keyPeriod", 1, Integer.MAX_VALUE);
             int offset = d.containsKey("keyPeriodOffset") ? integer(d, "keyPeriodOffset", f + "keyPeriodOffset", 0,
                     length - 1) : 0;
-            String uri = text(d, "uri", f + "uri", t.getValueNode(), true);
-            Path rskDir = path(d, "rskDir", f + "rskDir", true);
             domains.add(new isg.mc.McConfig.Domain(name, kms, kpak, z, new isg.mc.McIdentity.KeyPeriod(length, offset),
-                    uri, rskDir));
+                    uri, rskDir, null));
         }
         Map<String, byte[]> trust = new LinkedHashMap<>();
         if (mc.containsKey("trust")) {
@@ -269,7 +281,31 @@ public final class ConfigLoader {
                 trust.put(e.getKey(), hex(entries, e.getKey(), "mc.trust." + e.getKey(), tn, isg.mc.Eccsi.POINT_LENGTH));
             }
         }
-        return new isg.mc.McConfig(skew, java.util.List.copyOf(domains), trust, maxTalkers, talkerIdle);
+        java.util.List<isg.mc.KmsCertificate> trustCertificates = new java.util.ArrayList<>();
+        if (mc.containsKey("trustCertificates")) {
+            Node tc = mc.get("trustCertificates");
+            if (!(tc instanceof SequenceNode)) {
+                throw error(tc, "mc.trustCertificates", "a list of KMS certificate files");
+            }
+            for (Node n : ((SequenceNode) tc).getValue()) {
+                trustCertificates.add(certificate(n, "mc.trustCertificates"));
+            }
+        }
+        return new isg.mc.McConfig(skew, java.util.List.copyOf(domains), trust, java.util.List.copyOf(trustCertificates),
+                maxTalkers, talkerIdle);
+    }
+
+    /** A KMS certificate file named by a scalar (relative to the configuration file). */
+    private isg.mc.KmsCertificate certificate(Node n, String field) throws ConfigException {
+        Path p = Path.of(scalar(n, field).strip());
+        if (!p.isAbsolute()) {
+            p = file.toAbsolutePath().getParent().resolve(p);
+        }
+        try {
+            return isg.mc.KmsCertificate.read(p);
+        } catch (java.io.IOException e) {
+            throw error(n, field, e instanceof java.nio.file.NoSuchFileException ? p + ": no such file" : e.getMessage());
+        }
     }
 
     /** An uncompressed point in hex: 04 then the coordinates, {@code octets} octets in all. */

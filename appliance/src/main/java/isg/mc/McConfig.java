@@ -24,18 +24,24 @@ import java.util.Map;
  *       keyPeriodOffset: 0     # seconds (UserKeyOffset)
  *       uri: sip:isg@police.example
  *       rskDir: /etc/isg/rsk/police   # one file per key period: &lt;number&gt;.rsk, hex
+ *     fire-mutual-aid:                # or: the KMS certificate (33.180 Annex D XML) in place of
+ *       kmsCertificate: /etc/isg/kms/fire.xml   # kms, kpak, z, keyPeriod and keyPeriodOffset
+ *       uri: sip:isg@fire.example
+ *       rskDir: /etc/isg/rsk/fire
  *   trust:
  *     kms.fire.example: 04...  # a partner KMS's KPAK
+ *   trustCertificates: [/etc/isg/kms/ambulance.xml]   # partner KMSs by certificate
  * </pre>
  */
-public record McConfig(Duration skew, List<Domain> domains, Map<String, byte[]> trust, int maxTalkers,
-        Duration talkerIdle) {
+public record McConfig(Duration skew, List<Domain> domains, Map<String, byte[]> trust,
+        List<KmsCertificate> trustCertificates, int maxTalkers, Duration talkerIdle) {
 
     public static final int DEFAULT_MAX_TALKERS = 256;
     public static final Duration DEFAULT_TALKER_IDLE = Duration.ofMinutes(5);
 
 
+    /** A domain the gateway belongs to; {@code certificate} is the KMS certificate it was read from, or null. */
     public record Domain(String name, String kms, byte[] kpak, byte[] z, McIdentity.KeyPeriod period, String uri,
-            Path rskDir) {
+            Path rskDir, KmsCertificate certificate) {
     }
 }

@@ -43,7 +43,18 @@ public final class McPlane implements AutoCloseable {
                     throw new IOException("mc.trust." + t.getKey() + ": " + e.getMessage());
                 }
             }
+            for (KmsCertificate c : config.trustCertificates()) {
+                c.checkValidAt(clock.instant());
+                try {
+                    r.trust(c.kmsUri(), c.kpak());
+                } catch (KeyMaterialException e) {
+                    throw new IOException(c.file() + ": PubAuthKey: " + e.getMessage());
+                }
+            }
             for (McConfig.Domain d : config.domains()) {
+                if (d.certificate() != null) {
+                    d.certificate().checkValidAt(clock.instant());
+                }
                 try {
                     r.join(d.name(), d.kms(), d.kpak(), d.z(), d.period(), d.uri());
                 } catch (KeyMaterialException e) {

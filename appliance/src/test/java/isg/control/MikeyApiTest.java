@@ -153,6 +153,46 @@ class MikeyApiTest {
     }
 
     @Test
+    void aDomainConfiguredByItsKmsCertificateReceivesTheSameMessages() throws Exception {
+        Path rsk = Files.createDirectories(dir.resolve("rsk"));
+        Files.writeString(rsk.resolve("236.rsk"), StreamwideVectors.text("alice.rsk") + "\n");
+        Files.writeString(dir.resolve("streamwide-kms.xml"), isg.mc.KmsCertificateTest.response(
+                "kms.mydev.streamwide.com", "16777215", StreamwideVectors.text("kms.z"), StreamwideVectors.text("kms.kpak"),
+                "2020-01-01T00:00:00Z", "2040-01-01T00:00:00Z"));
+        Path f = configFile("alice", "rsk");
+        String yaml = Files.readString(f);
+        String byCertificate = yaml.replaceAll("      kms: .*\n", "      kmsCertificate: streamwide-kms.xml\n")
+                .replaceAll("      (kpak|z|keyPeriod): .*\n", "");
+        Files.writeString(f, byCertificate);
+        GatewayConfig c = ConfigLoader.load(f);
+        assertEquals("kms.mydev.streamwide.com", c.mc().domains().get(0).kms());
+        start(c);
+        HttpResponse<String> r = post("/mikey", message("gmk"));
+        assertEquals(201, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"keyId\":\"0e144748\""), r.body());
+
+        // partner KMSs by certificate: trusted while the certificate is valid
+        Files.writeString(dir.resolve("fire-kms.xml"), isg.mc.KmsCertificateTest.response("kms.fire.example", "2592000",
+                StreamwideVectors.text("kms.z"), StreamwideVectors.text("alice.pvt"), "2020-01-01T00:00:00Z",
+                "2021-01-01T00:00:00Z"));
+        Files.writeString(f, byCertificate.replace("  trust:", "  trustCertificates: [fire-kms.xml]\n  trust:"));
+        GatewayConfig withPartner = ConfigLoader.load(f);
+        assertEquals("kms.fire.example", withPartner.mc().trustCertificates().get(0).kmsUri());
+        IOException stale = assertThrows(IOException.class, () -> McPlane.start(withPartner.mc(), vault,
+                Clock.fixed(SW_TIME, ZoneOffset.UTC)));
+        assertTrue(stale.getMessage().contains("fire-kms.xml") && stale.getMessage().contains("expired at 2021"),
+                stale.getMessage());
+
+        // the certificate and the keys it carries cannot both be given
+        Files.writeString(f, byCertificate.replace("      kmsCertificate:", "      kpak: 04\n      kmsCertificate:"));
+        String m = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+        assertTrue(m.contains("mc.domains.streamwide.kpak: already given by kmsCertificate"), m);
+        Files.writeString(f, byCertificate.replace("streamwide-kms.xml", "missing.xml"));
+        m = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+        assertTrue(m.matches(".*isg\\.yaml:\\d+: mc\\.domains\\.streamwide\\.kmsCertificate: .*missing\\.xml: no such file.*"), m);
+    }
+
+    @Test
     void badMcConfigurationIsRefusedWithFileFieldAndReason() throws Exception {
         Path f = configFile("alice", "rsk");
         String yaml = Files.readString(f);
