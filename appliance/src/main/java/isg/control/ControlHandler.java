@@ -110,16 +110,35 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             requireJson(req);
             JsonNode body = SessionRequests.parse(ByteBufUtil.getBytes(req.content()));
             SessionSpec spec = SessionRequests.create(body);
-            SessionRequests.Group group = SessionRequests.group(body);
             Session s;
-            if (group == null) {
-                s = relay.create(spec);
-            } else {
-                if (mc == null) {
-                    throw new RelayException(409, "inside.group needs the gateway to be a member of an MC domain "
-                            + "(an mc: section in its configuration)");
+            try {
+                SessionRequests.Group group = SessionRequests.group(body);
+                if (group == null) {
+                    s = relay.create(spec);
+                } else {
+                    if (mc == null) {
+                        throw new RelayException(409, "inside.group needs the gateway to be a member of an MC domain "
+                                + "(an mc: section in its configuration)");
+                    }
+                    if (group.sendGmkId() != null) {
+                        try {
+                            spec = new SessionSpec(spec.id(), spec.mode(), spec.partner(), spec.insideRemote(),
+                                    spec.outsideRemote(), spec.insideSuite(), spec.insideReceiveKey(),
+                                    mc.groupSendKey(group.sendGmkId(), group.csId(), spec.insideSuite()));
+                        } catch (isg.mc.KeyMaterialException e) {
+                            throw new RelayException(422, "inside.group.gmkId: " + e.getMessage());
+                        }
+                    }
+                    s = relay.create(spec, mc.receiveContext(group.policy(relay.config().backend(), mc.streamsPerGroup()),
+                            group.csId()));
                 }
-                s = relay.create(spec, mc.receiveContext(group.policy(relay.config().backend(), mc.streamsPerGroup()), group.csId()));
+            } finally {
+                // the contexts hold session keys now; the master keys of the request are not kept
+                for (isg.srtp.MasterKey k : new isg.srtp.MasterKey[] {spec.insideReceiveKey(), spec.insideSendKey()}) {
+                    if (k != null) {
+                        k.close();
+                    }
+                }
             }
             FullHttpResponse r = json(201, s.toJson());
             r.headers().set(HttpHeaderNames.LOCATION, "/sessions/" + s.id());

@@ -27,7 +27,9 @@ import java.util.Set;
  *  "outside":{"remote":"192.0.2.7:42000"}}
  * </pre>
  * For a group the gateway is a member of, {@code "group":{"csId":4,"mki":8}} replaces
- * {@code receiveKey}: each talker is keyed from the GMK by its MKI (TS 33.180).
+ * {@code receiveKey}: each talker is keyed from the GMK by its MKI (TS 33.180). With
+ * {@code "gmkId":"0e144748"} it also replaces {@code sendKey}: the gateway sends into the group
+ * as a member, keyed from that GMK with its own GUK-ID.
  */
 final class SessionRequests {
 
@@ -120,7 +122,7 @@ final class SessionRequests {
     }
 
     /** {@code inside.group}: receive the MC side by MKI from the key plane (33.180), not by a receiveKey. */
-    record Group(SrtpSuite suite, int csId, int mkiLength) {
+    record Group(SrtpSuite suite, int csId, int mkiLength, Integer sendGmkId) {
         isg.srtp.SrtpPolicy policy(String backend, int maxStreams) {
             return isg.srtp.SrtpPolicy.builder(suite).backend(isg.srtp.crypto.CryptoBackend.named(backend))
                     .mkiLength(mkiLength).maxStreams(maxStreams).build();
@@ -137,7 +139,7 @@ final class SessionRequests {
         if (!g.isObject()) {
             throw new RelayException(400, "inside.group must be an object {\"csId\": 0-255, \"mki\": 4 or 8}");
         }
-        onlyFields(g, "inside.group.", Set.of("csId", "mki"));
+        onlyFields(g, "inside.group.", Set.of("csId", "mki", "gmkId"));
         JsonNode cs = g.get("csId");
         if (cs == null || !cs.isInt() || cs.asInt() < 0 || cs.asInt() > 255) {
             throw new RelayException(400, "inside.group.csId must be a whole number 0-255 (33.180 CS ID, e.g. 4 for an "
@@ -148,7 +150,16 @@ final class SessionRequests {
         if (mki != null && !mki.isInt() || (mkiLength != 4 && mkiLength != 8)) {
             throw new RelayException(400, "inside.group.mki must be 8 (GMK-ID||GUK-ID) or 4 (PCK-ID)");
         }
-        return new Group(SrtpSuite.fromName(text(in, "suite", "inside.", true)), cs.asInt(), mkiLength);
+        Integer gmkId = null;
+        String gmkHex = text(g, "gmkId", "inside.group.", false);
+        if (gmkHex != null) {
+            if (!gmkHex.matches("0[0-9a-fA-F]{7}") || mkiLength != 8) {
+                throw new RelayException(400, "inside.group.gmkId must be a GMK identifier, 8 hex digits starting with 0 "
+                        + "(33.180 purpose tag 0), in a group with 8-octet MKIs");
+            }
+            gmkId = Integer.parseUnsignedInt(gmkHex, 16);
+        }
+        return new Group(SrtpSuite.fromName(text(in, "suite", "inside.", true)), cs.asInt(), mkiLength, gmkId);
     }
 
     /** A required base64 string field. */
@@ -216,8 +227,13 @@ final class SessionRequests {
                 throw new RelayException(400, "inside.group and inside.receiveKey exclude each other: a group's "
                         + "talkers are keyed from the GMK by their MKIs");
             }
+            boolean sendsAsMember = group && in.get("group").has("gmkId");
+            if (sendsAsMember && in.has("sendKey")) {
+                throw new RelayException(400, "inside.group.gmkId and inside.sendKey exclude each other: the gateway "
+                        + "sends into the group keyed from the GMK");
+            }
             rx = group ? null : key(text(in, "receiveKey", "inside.", true), suite, mki, "inside.receiveKey");
-            tx = key(text(in, "sendKey", "inside.", true), suite, mki, "inside.sendKey");
+            tx = sendsAsMember ? null : key(text(in, "sendKey", "inside.", true), suite, mki, "inside.sendKey");
         } else if (in.has("suite") || in.has("receiveKey") || in.has("sendKey") || group) {
             throw new RelayException(400, "a hop session carries end-to-end SRTP: it takes no inside keys");
         }

@@ -17,14 +17,21 @@ public final class McKeyRing implements AutoCloseable {
     public static final class Entry {
         private final byte[] key;
         private final byte[] rand;
+        private final String member;
         private final Instant notBefore;
         private final Instant notAfter;
 
-        Entry(byte[] key, byte[] rand, Instant notBefore, Instant notAfter) {
+        Entry(byte[] key, byte[] rand, String member, Instant notBefore, Instant notAfter) {
             this.key = key;
             this.rand = rand;
+            this.member = member;
             this.notBefore = notBefore;
             this.notAfter = notAfter;
+        }
+
+        /** The gateway's own URI in the domain the key came from (its identity as a group member), or null. */
+        public String member() {
+            return member;
         }
 
         byte[] key() {
@@ -54,15 +61,16 @@ public final class McKeyRing implements AutoCloseable {
 
     /** Holds a copy of {@code key} under {@code keyId}, valid until {@code notAfter} (null: no limit). */
     public void put(int keyId, byte[] key, byte[] rand, Instant notAfter) {
-        put(keyId, key, rand, null, notAfter);
+        put(keyId, key, rand, null, null, notAfter);
     }
 
     /**
-     * Holds a copy of {@code key} under {@code keyId}, usable from {@code notBefore} to
-     * {@code notAfter} (either null: no limit), replacing (and wiping) any earlier one.
+     * Holds a copy of {@code key} under {@code keyId}, received by the gateway as {@code member},
+     * usable from {@code notBefore} to {@code notAfter} (either null: no limit), replacing (and
+     * wiping) any earlier one.
      */
-    public void put(int keyId, byte[] key, byte[] rand, Instant notBefore, Instant notAfter) {
-        Entry old = keys.put(keyId, new Entry(key.clone(), rand.clone(), notBefore, notAfter));
+    public void put(int keyId, byte[] key, byte[] rand, String member, Instant notBefore, Instant notAfter) {
+        Entry old = keys.put(keyId, new Entry(key.clone(), rand.clone(), member, notBefore, notAfter));
         if (old != null) {
             McCrypto.wipe(old.key);
         }

@@ -121,6 +121,30 @@ public final class McPlane implements AutoCloseable {
         return new MkiReceiveContext(policy, ring, csId, config.maxTalkers(), config.talkerIdle());
     }
 
+    /**
+     * The master key the gateway sends into a group with, as a member (33.180 F.1.3): from the GMK
+     * {@code gmkId} it holds, with its own GUK-ID (GMK-ID XOR its user salt) as CSB ID, for crypto
+     * session {@code csId}; MKI = GMK-ID || GUK-ID, so every member derives the same key from the
+     * MKI, as the gateway does for theirs. The caller closes it.
+     */
+    public isg.srtp.MasterKey groupSendKey(int gmkId, int csId, isg.srtp.SrtpSuite suite) throws KeyMaterialException {
+        McKeyRing.Entry e = McIdentity.Purpose.of(gmkId) == McIdentity.Purpose.GMK ? ring.get(gmkId) : null;
+        if (e == null || e.member() == null) {
+            throw new KeyMaterialException(String.format("no valid GMK %08x is held (it comes by MIKEY-SAKKE first)", gmkId));
+        }
+        int gukId = McIdentity.gukId(gmkId, e.key(), e.member());
+        byte[] mki = new byte[8];
+        isg.srtp.crypto.Bytes.putInt(mki, 0, gmkId);
+        isg.srtp.crypto.Bytes.putInt(mki, 4, gukId);
+        byte[] k = MikeyKdf.masterKey(e.key(), csId, gukId, e.rand(), suite.masterKeyLength());
+        byte[] salt = MikeyKdf.masterSalt(e.key(), csId, gukId, e.rand(), suite.masterSaltLength());
+        try {
+            return new isg.srtp.MasterKey(k, salt, mki);
+        } finally {
+            McCrypto.wipe(k, salt);
+        }
+    }
+
     @Override
     public void close() {
         receiver.close();

@@ -230,7 +230,7 @@ public final class MikeySakkeReceiver implements AutoCloseable {
             }
             seen.put(replayKey, ts + skewSeconds);
             if (ring != null) {
-                ring.put(keyId, key, m.rand(), notBefore, notAfter);
+                ring.put(keyId, key, m.rand(), home.ownUri, notBefore, notAfter);
             }
             return new ReceivedKey(home.domain, tagged, keyId, csb, m.rand(), stored, notBefore, notAfter, params);
         } finally {

@@ -150,6 +150,40 @@ class MikeyApiTest {
                 + "\"127.0.0.1:40004\",\"suite\":\"AEAD_AES_128_GCM\",\"sendKey\":\"" + send + "\",\"group\":{\"csId\":4,\"mki\":6}}}");
         assertEquals(400, r.statusCode());
         assertEquals(1, relay.sessions().size());
+
+        // the gateway sends into the group as a member: keyed from the GMK with its own GUK-ID
+        String asMember = "{\"id\":\"grp4\",\"mode\":\"reprotect\",\"partner\":\"partner-a\",\"inside\":{\"remote\":"
+                + "\"127.0.0.1:40006\",\"suite\":\"AEAD_AES_128_GCM\",\"group\":{\"csId\":4,\"gmkId\":\"%s\"}}}";
+        r = post("/sessions", String.format(asMember, "0e144748"));
+        assertEquals(201, r.statusCode(), r.body());
+        r = post("/sessions", String.format(asMember, "0aaaaaaa").replace("grp4", "grp5"));
+        assertEquals(422, r.statusCode());
+        assertTrue(r.body().contains("no valid GMK 0aaaaaaa"), r.body());
+        r = post("/sessions", String.format(asMember, "1e144748").replace("grp4", "grp5"));
+        assertEquals(400, r.statusCode());
+        r = post("/sessions", String.format(asMember, "0e144748").replace("grp4", "grp5")
+                .replace("\"group\"", "\"sendKey\":\"" + send + "\",\"group\""));
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("exclude each other"), r.body());
+        assertEquals(2, relay.sessions().size());
+        // what it sends, every member receives from the MKI alone; the gateway is Alice here
+        isg.srtp.SrtpPolicy group = isg.srtp.SrtpPolicy.builder(isg.srtp.SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
+        try (isg.srtp.MasterKey k = mc.groupSendKey(0x0e144748, 4, isg.srtp.SrtpSuite.AEAD_AES_128_GCM);
+                isg.srtp.SrtpSender gateway = new isg.srtp.SrtpSender(group, k);
+                isg.mc.McKeyRing memberRing = new isg.mc.McKeyRing(Clock.systemUTC())) {
+            assertEquals(String.format("%08x%08x", 0x0e144748, StreamwideVectors.id("gmk.gukid")),
+                    java.util.HexFormat.of().formatHex(k.mki()), "MKI = GMK-ID || Alice's GUK-ID");
+            memberRing.put(0x0e144748, StreamwideVectors.hex("gmk.key"), StreamwideVectors.hex("gmk.rand"), null);
+            try (isg.mc.MkiReceiveContext member = new isg.mc.MkiReceiveContext(group, memberRing, 4, 8,
+                    java.time.Duration.ofMinutes(5))) {
+                byte[] b = new byte[12 + 20 + 32];
+                b[0] = (byte) 0x80;
+                b[11] = 9;
+                isg.srtp.PacketBuffer p = new isg.srtp.PacketBuffer(b, 0, 32);
+                assertEquals(isg.srtp.SrtpStatus.OK, gateway.protectRtp(p));
+                assertEquals(isg.srtp.SrtpStatus.OK, member.unprotectRtp(p));
+            }
+        }
     }
 
     @Test
