@@ -68,7 +68,7 @@ public final class Gateway implements AutoCloseable {
         }
         isg.status.MqttStatus m = null;
         if (c.mqttBroker() != null) {
-            isg.status.StatusReport report = new isg.status.StatusReport(relay, vault, board);
+            isg.status.StatusReport report = new isg.status.StatusReport(relay, vault, board, mc);
             try {
                 m = new isg.status.MqttStatus(new isg.status.MqttStatus.Options(c.mqttBroker(), c.mqttPrefix(),
                         c.relay().gatewayId(), c.mqttCredentials(), c.mqttMetricsSeconds(), 1000, c.mqttCa(),
@@ -82,6 +82,12 @@ public final class Gateway implements AutoCloseable {
                 status.event("zeroised", z.cause() + "; " + z.sessionsWiped() + " sessions wiped; vault " + z.vaultResult());
                 status.stateChanged();
             });
+            if (mc != null) {
+                mc.onEvent((type, detail) -> {
+                    status.event(type, detail);
+                    status.stateChanged();
+                });
+            }
             vault.onEvent(e -> {
                 if (e.kind() == isg.hsm.VaultEvent.Kind.DOWN) {
                     status.raiseAlarm("vault", e.detail());

@@ -21,6 +21,11 @@ public final class McPlane implements AutoCloseable {
     private final McConfig config;
     private final McKeyRing ring;
     private final MikeySakkeReceiver receiver;
+    private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.Map<MikeyException.Reason, java.util.concurrent.atomic.AtomicLong> refused =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.List<java.util.function.BiConsumer<String, String>> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private McPlane(McConfig config, McKeyRing ring, MikeySakkeReceiver receiver) {
         this.config = config;
@@ -98,9 +103,60 @@ public final class McPlane implements AutoCloseable {
         return new McPlane(config, ring, r);
     }
 
-    /** Receives one I_MESSAGE (see {@link MikeySakkeReceiver#receive}). */
+    /**
+     * Receives one I_MESSAGE (see {@link MikeySakkeReceiver#receive}), counts it and tells the
+     * listeners: {@code mc-key-received} or {@code mc-key-refused}, with identifiers and reasons only.
+     */
     public MikeySakkeReceiver.ReceivedKey receive(byte[] message) throws MikeyException {
-        return receiver.receive(message);
+        try {
+            MikeySakkeReceiver.ReceivedKey k = receiver.receive(message);
+            received.incrementAndGet();
+            tell("mc-key-received", String.format("%s %08x for domain %s, valid until %s", k.purpose(), k.keyId(),
+                    k.domain(), k.notAfter()));
+            return k;
+        } catch (MikeyException e) {
+            refused.computeIfAbsent(e.reason(), r -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+            tell("mc-key-refused", e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Listens for key-plane events (type, detail); details name keys by identifier, never by value. */
+    public void onEvent(java.util.function.BiConsumer<String, String> listener) {
+        listeners.add(listener);
+    }
+
+    private void tell(String type, String detail) {
+        for (java.util.function.BiConsumer<String, String> l : listeners) {
+            try {
+                l.accept(type, detail);
+            } catch (RuntimeException e) {
+                System.getLogger(McPlane.class.getName()).log(System.Logger.Level.WARNING,
+                        "key-plane event listener failed: " + e);
+            }
+        }
+    }
+
+    /** The domains joined, by name. */
+    public java.util.List<String> domains() {
+        return config.domains().stream().map(McConfig.Domain::name).toList();
+    }
+
+    /** MC keys held for media (in the key ring). */
+    public int keysHeld() {
+        return ring.size();
+    }
+
+    /** I_MESSAGEs received and stored. */
+    public long received() {
+        return received.get();
+    }
+
+    /** I_MESSAGEs refused, by reason. */
+    public java.util.Map<MikeyException.Reason, Long> refused() {
+        java.util.Map<MikeyException.Reason, Long> m = new java.util.EnumMap<>(MikeyException.Reason.class);
+        refused.forEach((r, n) -> m.put(r, n.get()));
+        return m;
     }
 
     /**

@@ -16,11 +16,34 @@ public final class StatusReport {
     private final Relay relay;
     private final KeyVault vault;
     private final Board board;
+    private final isg.mc.McPlane mc;
 
     public StatusReport(Relay relay, KeyVault vault, Board board) {
+        this(relay, vault, board, null);
+    }
+
+    /** With the key plane ({@code mc}, null when the gateway is in no MC domain). */
+    public StatusReport(Relay relay, KeyVault vault, Board board, isg.mc.McPlane mc) {
         this.relay = relay;
         this.vault = vault;
         this.board = board;
+        this.mc = mc;
+    }
+
+    /** {"domains":[...],"keys":n,"received":n,"refused":{"REASON":n,...}}, or null without a key plane. */
+    private String mc() {
+        if (mc == null) {
+            return "null";
+        }
+        StringBuilder domains = new StringBuilder("[");
+        for (String d : mc.domains()) {
+            domains.append(domains.length() > 1 ? "," : "").append(MqttStatus.quote(d));
+        }
+        StringBuilder refused = new StringBuilder("{");
+        mc.refused().forEach((r, n) -> refused.append(refused.length() > 1 ? "," : "").append('"').append(r).append("\":")
+                .append(n));
+        return "{\"domains\":" + domains.append(']') + ",\"keys\":" + mc.keysHeld() + ",\"received\":" + mc.received()
+                + ",\"refused\":" + refused.append('}') + "}";
     }
 
     public String state() {
@@ -32,7 +55,8 @@ public final class StatusReport {
                 + ",\"mode\":\"" + (relay.zeroised() ? "zeroised" : "forwarding") + "\",\"vault\":{\"kind\":"
                 + MqttStatus.quote(vault.kind()) + ",\"healthy\":" + vault.healthy() + "},\"board\":"
                 + MqttStatus.quote(board.describe()) + ",\"transport\":" + MqttStatus.quote(relay.transport())
-                + ",\"sessions\":" + relay.sessions().size() + ",\"partners\":" + partners.append(']') + "}";
+                + ",\"sessions\":" + relay.sessions().size() + ",\"partners\":" + partners.append(']') + ",\"mc\":" + mc()
+                + "}";
     }
 
     private long lastMillis = System.currentTimeMillis();
@@ -83,7 +107,7 @@ public final class StatusReport {
         return "{\"time\":\"" + java.time.Instant.now() + "\",\"sessions\":" + relay.sessions().size() + ",\"packetsIn\":"
                 + c.packetsIn() + ",\"packetsOut\":" + c.packetsOut() + ",\"bytesIn\":" + c.bytesIn() + ",\"bytesOut\":"
                 + c.bytesOut() + ",\"drops\":" + c.drops() + ",\"dropsByReason\":" + drops.append('}')
-                + ",\"legs\":" + legs() + ",\"heapUsedBytes\":" + (rt.totalMemory() - rt.freeMemory())
+                + ",\"legs\":" + legs() + ",\"mc\":" + mc() + ",\"heapUsedBytes\":" + (rt.totalMemory() - rt.freeMemory())
                 + ",\"temperature\":"
                 + (t.isPresent() ? String.format(java.util.Locale.ROOT, "%.1f", t.getAsDouble()) : "null") + "}";
     }

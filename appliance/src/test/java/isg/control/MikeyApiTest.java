@@ -120,6 +120,8 @@ class MikeyApiTest {
         GatewayConfig c = ConfigLoader.load(configFile("alice", "rsk"));
         assertEquals(1, c.mc().domains().size());
         start(c);
+        java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        mc.onEvent((type, detail) -> events.add(type + ": " + detail));
         HttpResponse<String> r = post("/mikey", message("gmk"));
         assertEquals(201, r.statusCode(), r.body());
         assertTrue(r.body().contains("\"purpose\":\"GMK\"") && r.body().contains("\"keyId\":\"0e144748\""), r.body());
@@ -136,6 +138,23 @@ class MikeyApiTest {
         assertEquals(422, r.statusCode());
         assertTrue(r.body().contains("MALFORMED") && r.body().contains("runs past the end"), r.body());
         assertEquals(1, vault.list(Actor.API).stream().filter(k -> k.purpose() == KeyPurpose.GMK).count());
+        // what an operator sees on MQTT: the key plane's counts in state and metrics, one event per message
+        try (isg.board.SimulatedBoard board = new isg.board.SimulatedBoard()) {
+            isg.status.StatusReport report = new isg.status.StatusReport(relay, vault, board, mc);
+            com.fasterxml.jackson.databind.JsonNode plane = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(report.metrics()).get("mc");
+            assertEquals("[\"streamwide\"]", plane.get("domains").toString());
+            assertEquals(1, plane.get("keys").asInt());
+            assertEquals(1, plane.get("received").asInt());
+            assertEquals(1, plane.get("refused").get("REPLAYED").asInt());
+            assertEquals(1, plane.get("refused").get("NOT_ADDRESSED_TO_US").asInt());
+            assertEquals(1, plane.get("refused").get("MALFORMED").asInt());
+            assertTrue(report.state().contains("\"mc\":{\"domains\":[\"streamwide\"]"), report.state());
+        }
+        assertEquals(4, events.size(), events.toString());
+        assertTrue(events.get(0).startsWith("mc-key-received: GMK 0e144748 for domain streamwide"), events.get(0));
+        assertTrue(events.get(1).startsWith("mc-key-refused: REPLAYED"), events.get(1));
+        assertTrue(events.stream().noneMatch(e -> e.contains(StreamwideVectors.text("gmk.key").substring(0, 12))));
 
         String send = Base64.getEncoder().encodeToString(new byte[28]);
         r = post("/sessions", "{\"id\":\"grp\",\"mode\":\"reprotect\",\"partner\":\"partner-a\",\"inside\":{\"remote\":"
