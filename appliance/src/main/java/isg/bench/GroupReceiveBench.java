@@ -77,7 +77,7 @@ final class GroupReceiveBench {
         }
         try (McKeyRing ring = new McKeyRing(Clock.systemUTC());
                 MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, Math.max(talkers, 1),
-                        Duration.ofMinutes(5))) {
+                        Duration.ofMinutes(5), 1_000_000)) {
             ring.put(gmkId, gmk, rand, null);
             byte[] scratch = new byte[256];
             PacketBuffer pb = new PacketBuffer();

@@ -218,8 +218,12 @@ public final class ConfigLoader {
         Duration skew = mc.containsKey("skew") ? duration(mc.get("skew"), "mc.skew") : Duration.ofMinutes(5);
         int maxTalkers = isg.mc.McConfig.DEFAULT_MAX_TALKERS;
         Duration talkerIdle = isg.mc.McConfig.DEFAULT_TALKER_IDLE;
+        int newTalkers = isg.mc.MkiReceiveContext.DEFAULT_NEW_SENDERS_PER_SECOND;
         if (mc.containsKey("talkers")) {
-            Map<String, Node> t = map(mc.get("talkers"), "mc.talkers.", Set.of("max", "idle"));
+            Map<String, Node> t = map(mc.get("talkers"), "mc.talkers.", Set.of("max", "idle", "newPerSecond"));
+            if (t.containsKey("newPerSecond")) {
+                newTalkers = integer(t, "newPerSecond", "mc.talkers.newPerSecond", 1, 1_000_000);
+            }
             if (t.containsKey("max")) {
                 maxTalkers = integer(t, "max", "mc.talkers.max", 1, 65536);
             }
@@ -292,7 +296,7 @@ public final class ConfigLoader {
             }
         }
         return new isg.mc.McConfig(skew, java.util.List.copyOf(domains), trust, java.util.List.copyOf(trustCertificates),
-                maxTalkers, talkerIdle);
+                maxTalkers, talkerIdle, newTalkers);
     }
 
     /** A KMS certificate file named by a scalar (relative to the configuration file). */

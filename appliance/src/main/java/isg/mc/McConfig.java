@@ -15,6 +15,7 @@ import java.util.Map;
  *   talkers:                # per group/private-call session, senders keyed from their MKIs
  *     max: 256
  *     idle: 5m              # a sender silent this long is let go (its key comes back on its next packet)
+ *     newPerSecond: 50      # keys derived for new senders per second at most (a flood of made-up MKIs gets no more)
  *   domains:
  *     police:
  *       kms: kms.police.example
@@ -34,7 +35,7 @@ import java.util.Map;
  * </pre>
  */
 public record McConfig(Duration skew, List<Domain> domains, Map<String, byte[]> trust,
-        List<KmsCertificate> trustCertificates, int maxTalkers, Duration talkerIdle) {
+        List<KmsCertificate> trustCertificates, int maxTalkers, Duration talkerIdle, int newTalkersPerSecond) {
 
     public static final int DEFAULT_MAX_TALKERS = 256;
     public static final Duration DEFAULT_TALKER_IDLE = Duration.ofMinutes(5);

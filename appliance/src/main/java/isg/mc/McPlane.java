@@ -174,7 +174,8 @@ public final class McPlane implements AutoCloseable {
      * holding at most {@code mc.talkers.max} senders and letting go of those silent for {@code mc.talkers.idle}.
      */
     public MkiReceiveContext receiveContext(SrtpPolicy policy, int csId) {
-        return new MkiReceiveContext(policy, ring, csId, config.maxTalkers(), config.talkerIdle());
+        return new MkiReceiveContext(policy, ring, csId, config.maxTalkers(), config.talkerIdle(),
+                config.newTalkersPerSecond());
     }
 
     /**

@@ -43,6 +43,12 @@ public final class MkiReceiveContext implements SrtpUnprotector {
     private final Map<Long, Talker> talkers = new HashMap<>();
     private long refusedMkis;
     private long letGo;
+    /** New-sender derivations allowed: a token bucket refilled at {@code newPerSecond}, one second deep. */
+    private final double newPerNano;
+    private final double burst;
+    private double tokens;
+    private long refilledNanos = System.nanoTime();
+    private long throttled;
     private volatile boolean closed;
 
     /** A kept sender: packets counted under its key at the last housekeeping, and since when it has been silent. */
@@ -59,7 +65,20 @@ public final class MkiReceiveContext implements SrtpUnprotector {
         }
     }
 
+    /** New senders keyed per second by default: a PTT group sees a few; a flood of made-up MKIs sees no more. */
+    public static final int DEFAULT_NEW_SENDERS_PER_SECOND = 50;
+
     public MkiReceiveContext(SrtpPolicy policy, McKeyRing ring, int csId, int maxSenders, Duration idle) {
+        this(policy, ring, csId, maxSenders, idle, DEFAULT_NEW_SENDERS_PER_SECOND);
+    }
+
+    /**
+     * As above, deriving keys for at most {@code newPerSecond} new senders a second (in bursts of
+     * as many): each derivation costs tens of microseconds on the packet thread, so packets with
+     * unknown MKIs beyond that are refused ({@code UNKNOWN_KEY}, counted as throttled) without one.
+     */
+    public MkiReceiveContext(SrtpPolicy policy, McKeyRing ring, int csId, int maxSenders, Duration idle,
+            int newPerSecond) {
         if (policy.mkiLength() != 4 && policy.mkiLength() != 8) {
             throw new IllegalArgumentException("33.180 media uses 4- or 8-octet MKIs, not " + policy.mkiLength());
         }
@@ -71,6 +90,12 @@ public final class MkiReceiveContext implements SrtpUnprotector {
         this.csId = csId;
         this.maxSenders = maxSenders;
         this.idleNanos = idle.toNanos();
+        if (newPerSecond < 1) {
+            throw new IllegalArgumentException("at least one new sender a second");
+        }
+        this.newPerNano = newPerSecond / 1e9;
+        this.burst = newPerSecond;
+        this.tokens = burst;
     }
 
     /** Unprotects one SRTP packet; a new sender's key is derived on its first packet. */
@@ -130,6 +155,14 @@ public final class MkiReceiveContext implements SrtpUnprotector {
             return SrtpStatus.UNKNOWN_KEY;
         }
         long now = System.nanoTime();
+        tokens = Math.min(burst, tokens + (now - refilledNanos) * newPerNano);
+        refilledNanos = now;
+        if (tokens < 1) {
+            throttled++;
+            refusedMkis++;
+            return SrtpStatus.UNKNOWN_KEY;
+        }
+        tokens -= 1;
         Talker displaced = null;
         if (talkers.size() >= maxSenders) {
             displaced = longestSilent();
@@ -227,6 +260,11 @@ public final class MkiReceiveContext implements SrtpUnprotector {
     /** Senders whose keys are held. */
     public synchronized int senders() {
         return talkers.size();
+    }
+
+    /** Packets with a new MKI refused without a derivation because new senders came faster than allowed. */
+    public synchronized long throttled() {
+        return throttled;
     }
 
     /** Senders let go: silent for the idle time, or displaced from a full table by a new one. */

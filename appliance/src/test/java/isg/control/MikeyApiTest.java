@@ -264,9 +264,10 @@ class MikeyApiTest {
         Files.writeString(f, yaml.replace("  skew: 5m", "  skew: 5m\n  talkers: {idle: 0s}"));
         m = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
         assertTrue(m.contains("mc.talkers.idle: a duration above zero"), m);
-        Files.writeString(f, yaml.replace("  skew: 5m", "  skew: 5m\n  talkers: {max: 32, idle: 90s}"));
+        Files.writeString(f, yaml.replace("  skew: 5m", "  skew: 5m\n  talkers: {max: 32, idle: 90s, newPerSecond: 10}"));
         isg.mc.McConfig tuned = ConfigLoader.load(f).mc();
         assertEquals(32, tuned.maxTalkers());
+        assertEquals(10, tuned.newTalkersPerSecond());
         assertEquals(java.time.Duration.ofSeconds(90), tuned.talkerIdle());
         Files.writeString(f, yaml);
         assertEquals(isg.mc.McConfig.DEFAULT_MAX_TALKERS, ConfigLoader.load(f).mc().maxTalkers());

@@ -142,6 +142,37 @@ class MkiReceiveContextTest {
         }
     }
 
+    @Test
+    void aFloodOfMadeUpMkisIsThrottledBeforeAnyDerivation() throws Exception {
+        byte[] gmk = StreamwideVectors.hex("gmk.key");
+        byte[] rand = StreamwideVectors.hex("gmk.rand");
+        int gmkId = StreamwideVectors.id("gmk.id");
+        SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
+        try (McKeyRing ring = new McKeyRing(Clock.systemUTC());
+                MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 16, IDLE, 5);
+                SrtpSender talker = talker(policy, gmk, gmkId, rand, "sip:bob@streamwide.com")) {
+            ring.put(gmkId, gmk, rand, null);
+            long start = System.nanoTime();
+            int flood = 200;
+            for (int i = 0; i < flood; i++) {
+                try (SrtpSender forger = sender(policy, new byte[16], new byte[12], mki(gmkId, 0x0100000 + i))) {
+                    assertTrue(rx.unprotectRtp(protect(forger, 0x5000 + i, 1)) != SrtpStatus.OK);
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long derived = flood - rx.throttled();
+            // a burst of 5, then 5 a second: whatever the pace of this machine, no more derivations than that
+            assertTrue(derived <= 5 + Math.ceil(seconds * 5), derived + " derivations in " + seconds + " s");
+            assertTrue(rx.throttled() > 0);
+            assertEquals(flood, rx.refusedMkis());
+            assertEquals(0, rx.senders());
+            // a real talker gets through once the bucket has refilled
+            Thread.sleep(300);
+            assertEquals(SrtpStatus.OK, rx.unprotectRtp(protect(talker, 0x42, 1)));
+            assertEquals(1, rx.senders());
+        }
+    }
+
     private static PacketBuffer protect(SrtpSender tx, int ssrc, int seq) {
         PacketBuffer p = rtp(ssrc, seq, ("packet " + seq).getBytes());
         assertEquals(SrtpStatus.OK, tx.protectRtp(p));
