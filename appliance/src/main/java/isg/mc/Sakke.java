@@ -21,10 +21,12 @@ import org.bouncycastle.math.ec.FixedPointCombMultiplier;
  * final exponentiation removes, and an element x1 + i x2 of PF_p is represented, as in §2.1, by
  * x2/x1.
  *
- * <p>Secrets: the scalar multiplications by r (which would reveal the SSV) use Bouncy Castle's
- * fixed-point comb on the two fixed points P and Z; g^r uses a ladder doing the same work for each
- * bit. The RSK enters only the pairing, whose sequence of operations depends on q alone. Field
- * arithmetic is {@link BigInteger}, which Java does not make constant-time.
+ * <p>Secrets: the pairing evaluation (whose lines come from the RSK, and whose value gives the
+ * SSV), the final exponentiation, the projection (a Fermat inversion) and g^r (a Montgomery ladder
+ * swapping by masks) run on {@link MontgomeryField}, whose operations and memory accesses do not
+ * depend on the values. The scalar multiplications by r use Bouncy Castle's fixed-point comb on
+ * the fixed points P, Z and [b]P + Z: a regular algorithm, but on Bouncy Castle's BigInteger
+ * field elements. The lines themselves are computed once per RSK, at start, with BigInteger.
  */
 public final class Sakke {
 
@@ -69,6 +71,8 @@ public final class Sakke {
     private static final BigInteger COFACTOR = P.add(BigInteger.ONE).divide(Q);
     private static final BigInteger SSV_RANGE = BigInteger.ONE.shiftLeft(8 * SSV_LENGTH);
     static final ECCurve CURVE = new ECCurve.Fp(P, P.subtract(THREE), BigInteger.ZERO, Q, COFACTOR);
+    /** F_p in Montgomery form, constant-time: the pairing evaluation, the final exponentiation and g^r run on it. */
+    static final MontgomeryField F = new MontgomeryField(P);
     static final ECPoint BASE = CURVE.createPoint(PX, PY);
 
     private Sakke() {
@@ -166,8 +170,8 @@ public final class Sakke {
         private final BigInteger b;
         /** [b]P + Z: fixed for this receiver, so step 5's [r]([b]P + Z) is one comb multiplication. */
         private final ECPoint bPZ;
-        /** For each line, its slope and offset as two L-octet integers: lambda x + mu - y. */
-        private final byte[] lines = new byte[LINES * 2 * L];
+        /** For each line lambda x + mu - y, its slope and offset in Montgomery form, one after the other. */
+        private final long[] lines = new long[LINES * 2 * F.limbs];
         private volatile boolean closed;
 
         private Receiver(KmsKey kms, byte[] id, ECPoint k) {
@@ -199,8 +203,12 @@ public final class Sakke {
         }
 
         private void store(int n, BigInteger lambda, BigInteger mu) {
-            System.arraycopy(McCrypto.octets(lambda, L), 0, lines, 2 * L * n, L);
-            System.arraycopy(McCrypto.octets(mu, L), 0, lines, 2 * L * n + L, L);
+            long[] l = F.fromBigInteger(lambda);
+            long[] m = F.fromBigInteger(mu);
+            System.arraycopy(l, 0, lines, 2 * F.limbs * n, F.limbs);
+            System.arraycopy(m, 0, lines, 2 * F.limbs * n + F.limbs, F.limbs);
+            Arrays.fill(l, 0);
+            Arrays.fill(m, 0);
         }
 
         /**
@@ -217,32 +225,55 @@ public final class Sakke {
             if (ry.signum() == 0) {
                 return null;
             }
-            BigInteger w = ry.modInverse(P);
-            BigInteger u = r.getAffineXCoord().toBigInteger().multiply(w).mod(P);
-            BigInteger va = BigInteger.ONE;
-            BigInteger vb = BigInteger.ZERO;
+            // R is public: its coordinates may go through BigInteger
+            BigInteger wInt = ry.modInverse(P);
+            long[] w = F.fromBigInteger(wInt);
+            long[] u = F.fromBigInteger(r.getAffineXCoord().toBigInteger().multiply(wInt));
+            long[] va = F.one();
+            long[] vb = F.zero();
+            long[] c = F.zero();
+            long[] sa = F.zero();
+            long[] sb = F.zero();
+            long[] t1 = F.zero();
+            long[] t2 = F.zero();
+            long[] lambda = F.zero();
+            long[] mu = F.zero();
             int n = 0;
             for (int bit = LOOP.bitLength() - 2; bit >= 0; bit--) {
-                // v = v^2 (c + i)
-                BigInteger c = line(n++, u, w);
-                BigInteger sa = va.add(vb).multiply(va.subtract(vb)).mod(P);
-                BigInteger sb = va.multiply(vb).shiftLeft(1).mod(P);
-                va = sa.multiply(c).subtract(sb).mod(P);
-                vb = sb.multiply(c).add(sa).mod(P);
-                if (LOOP.testBit(bit)) {
-                    c = line(n++, u, w);
-                    BigInteger na = va.multiply(c).subtract(vb).mod(P);
-                    vb = vb.multiply(c).add(va).mod(P);
-                    va = na;
+                // v = v^2 (c + i): (va + i vb)^2 = sa + i sb with sa = (va + vb)(va - vb), sb = 2 va vb
+                line(n++, u, w, lambda, mu, c);
+                F.add(va, vb, t1);
+                F.sub(va, vb, t2);
+                F.mul(t1, t2, sa);
+                F.mul(va, vb, sb);
+                F.add(sb, sb, sb);
+                F.mul(sa, c, t1);
+                F.sub(t1, sb, va);
+                F.mul(sb, c, t2);
+                F.add(t2, sa, vb);
+                if (LOOP.testBit(bit)) { // q is public
+                    line(n++, u, w, lambda, mu, c);
+                    F.mul(va, c, t1);
+                    F.sub(t1, vb, t1);
+                    F.mul(vb, c, t2);
+                    F.add(t2, va, vb);
+                    System.arraycopy(t1, 0, va, 0, F.limbs);
                 }
             }
-            return finalExponentiation(va, vb);
+            BigInteger out = finalExponentiation(va, vb);
+            for (long[] x : new long[][] {va, vb, c, sa, sb, t1, t2, lambda, mu, u, w}) {
+                Arrays.fill(x, 0);
+            }
+            return out;
         }
 
-        private BigInteger line(int n, BigInteger u, BigInteger w) {
-            BigInteger lambda = new BigInteger(1, lines, 2 * L * n, L);
-            BigInteger mu = new BigInteger(1, lines, 2 * L * n + L, L);
-            return lambda.multiply(u).add(mu.multiply(w)).mod(P);
+        /** out = lambda u + mu w for line n. */
+        private void line(int n, long[] u, long[] w, long[] lambda, long[] mu, long[] out) {
+            System.arraycopy(lines, 2 * F.limbs * n, lambda, 0, F.limbs);
+            System.arraycopy(lines, 2 * F.limbs * n + F.limbs, mu, 0, F.limbs);
+            F.mul(lambda, u, lambda);
+            F.mul(mu, w, mu);
+            F.add(lambda, mu, out);
         }
 
         /** Recovers the SSV from R || H (§6.2.2); see {@link Sakke#decapsulate}. */
@@ -284,7 +315,7 @@ public final class Sakke {
         @Override
         public void close() {
             closed = true;
-            McCrypto.wipe(lines);
+            Arrays.fill(lines, 0);
         }
 
         @Override
@@ -324,46 +355,108 @@ public final class Sakke {
      * representation; null for a degenerate v.
      */
     static BigInteger finalExponentiation(BigInteger va, BigInteger vb) {
-        return project(fp2Power(va, vb, COFACTOR, COFACTOR.bitLength()));
+        return finalExponentiation(F.fromBigInteger(va), F.fromBigInteger(vb));
     }
 
-    /** x1 + i x2 as the element x2/x1 of PF_p; null when x1 = 0. */
-    private static BigInteger project(BigInteger[] f) {
-        if (f[0].signum() == 0) {
+    private static BigInteger finalExponentiation(long[] va, long[] vb) {
+        // the exponent (p + 1) / q is public: square and multiply (a third fewer products than the ladder)
+        long[] ra = F.one();
+        long[] rb = F.zero();
+        long[] t1 = F.zero();
+        long[] t2 = F.zero();
+        long[] t3 = F.zero();
+        for (int i = COFACTOR.bitLength() - 1; i >= 0; i--) {
+            F.add(ra, rb, t1);
+            F.sub(ra, rb, t2);
+            F.mul(ra, rb, t3);
+            F.add(t3, t3, rb);
+            F.mul(t1, t2, ra);
+            if (COFACTOR.testBit(i)) {
+                F.mul(ra, va, t1);
+                F.mul(rb, vb, t2);
+                F.mul(ra, vb, t3);
+                F.mul(rb, va, rb);
+                F.add(t3, rb, rb);
+                F.sub(t1, t2, ra);
+            }
+        }
+        for (long[] x : new long[][] {t1, t2, t3}) {
+            Arrays.fill(x, 0);
+        }
+        return project(ra, rb);
+    }
+
+    /** x1 + i x2 as the element x2/x1 of PF_p (inverted by Fermat, constant-time); null when x1 = 0. */
+    private static BigInteger project(long[] x1, long[] x2) {
+        long any = 0;
+        for (long w : x1) {
+            any |= w;
+        }
+        if (any == 0) {
             return null;
         }
-        return f[1].multiply(f[0].modInverse(P)).mod(P);
+        long[] inv = F.zero();
+        F.invert(x1, inv);
+        F.mul(x2, inv, inv);
+        BigInteger out = F.toBigInteger(inv);
+        Arrays.fill(inv, 0);
+        Arrays.fill(x1, 0);
+        Arrays.fill(x2, 0);
+        return out;
     }
 
     /** g^r in PF_p for g given in its F_p representation: (1 + i g)^r, projected back. */
     static BigInteger pfpPower(BigInteger g, BigInteger e) {
-        return project(fp2Power(BigInteger.ONE, g, e, Math.max(e.bitLength(), Q.bitLength())));
+        long[][] f = fp2Power(F.one(), F.fromBigInteger(g), e, Math.max(e.bitLength(), Q.bitLength()));
+        return project(f[0], f[1]);
     }
 
-    /** (a + i b)^e in F_p^2 by a ladder doing one multiply and one square for each of {@code bits} bits. */
-    private static BigInteger[] fp2Power(BigInteger a, BigInteger b, BigInteger e, int bits) {
-        BigInteger r0a = BigInteger.ONE;
-        BigInteger r0b = BigInteger.ZERO;
-        BigInteger r1a = a;
-        BigInteger r1b = b;
-        for (int i = bits - 1; i >= 0; i--) {
-            BigInteger ma = r0a.multiply(r1a).subtract(r0b.multiply(r1b)).mod(P);
-            BigInteger mb = r0a.multiply(r1b).add(r0b.multiply(r1a)).mod(P);
-            if (e.testBit(i)) {
-                BigInteger sa = r1a.add(r1b).multiply(r1a.subtract(r1b)).mod(P);
-                r1b = r1a.multiply(r1b).shiftLeft(1).mod(P);
-                r1a = sa;
-                r0a = ma;
-                r0b = mb;
-            } else {
-                BigInteger sa = r0a.add(r0b).multiply(r0a.subtract(r0b)).mod(P);
-                r0b = r0a.multiply(r0b).shiftLeft(1).mod(P);
-                r0a = sa;
-                r1a = ma;
-                r1b = mb;
+    /**
+     * (a + i b)^e in F_p^2 by a Montgomery ladder over {@code bits} bits: each bit is one multiply
+     * and one square, with the operands swapped in and out by masks, so the exponent (r, which
+     * would give away the SSV) steers no branch and no memory access.
+     */
+    private static long[][] fp2Power(long[] a, long[] b, BigInteger e, int bits) {
+        long[] exponent = new long[(bits + 63) / 64];
+        byte[] eb = e.toByteArray();
+        for (int i = 0; i < eb.length; i++) {
+            int bit = 8 * (eb.length - 1 - i);
+            if (bit < 64 * exponent.length) {
+                exponent[bit >>> 6] |= (eb[i] & 0xFFL) << (bit & 63);
             }
         }
-        return new BigInteger[] {r0a, r0b};
+        Arrays.fill(eb, (byte) 0);
+        long[] r0a = F.one();
+        long[] r0b = F.zero();
+        long[] r1a = a.clone();
+        long[] r1b = b.clone();
+        long[] t1 = F.zero();
+        long[] t2 = F.zero();
+        long[] t3 = F.zero();
+        for (int i = bits - 1; i >= 0; i--) {
+            long bit = (exponent[i >>> 6] >>> (i & 63)) & 1;
+            MontgomeryField.swap(bit, r0a, r1a);
+            MontgomeryField.swap(bit, r0b, r1b);
+            // r1 = r0 r1 = (r0a r1a - r0b r1b) + i (r0a r1b + r0b r1a)
+            F.mul(r0a, r1a, t1);
+            F.mul(r0b, r1b, t2);
+            F.mul(r0a, r1b, t3);
+            F.mul(r0b, r1a, r1b);
+            F.add(t3, r1b, r1b);
+            F.sub(t1, t2, r1a);
+            // r0 = r0^2 = (r0a + r0b)(r0a - r0b) + i 2 r0a r0b
+            F.add(r0a, r0b, t1);
+            F.sub(r0a, r0b, t2);
+            F.mul(r0a, r0b, t3);
+            F.add(t3, t3, r0b);
+            F.mul(t1, t2, r0a);
+            MontgomeryField.swap(bit, r0a, r1a);
+            MontgomeryField.swap(bit, r0b, r1b);
+        }
+        for (long[] x : new long[][] {r1a, r1b, t1, t2, t3, exponent}) {
+            Arrays.fill(x, 0);
+        }
+        return new long[][] {r0a, r0b};
     }
 
     // ---- encoding ----
