@@ -101,6 +101,9 @@ public final class Eccsi {
         return new SigningKey(kpak.clone(), id.clone(), ssk.clone(), pvt.clone(), hs);
     }
 
+    /** Arithmetic modulo the group order q, constant-time, for the steps of signing that touch secrets. */
+    private static final MontgomeryField FQ = new MontgomeryField(Q);
+
     /** Signs {@code message} (§5.2.1); the result is r || s || PVT. */
     public static byte[] sign(SigningKey key, byte[] message) {
         while (true) {
@@ -121,12 +124,29 @@ public final class Eccsi {
         BigInteger r = jPoint.getAffineXCoord().toBigInteger();
         byte[] rOctets = McCrypto.octets(r, N);
         BigInteger he = McCrypto.integer(he(key.hs, rOctets, message));
-        BigInteger ssk = McCrypto.integer(key.ssk);
-        BigInteger t = he.add(r.multiply(ssk)).mod(Q);
-        if (t.signum() == 0 || r.mod(Q).signum() == 0) {
+        if (r.mod(Q).signum() == 0) {
             return null;
         }
-        BigInteger s = t.modInverse(Q).multiply(j).mod(Q);
+        // t = HE + r SSK and s = j / t mod q touch the SSK and j: constant-time Montgomery arithmetic
+        long[] ssk = FQ.fromBigInteger(McCrypto.integer(key.ssk));
+        long[] t = FQ.fromBigInteger(r);
+        FQ.mul(t, ssk, t);
+        FQ.add(t, FQ.fromBigInteger(he), t);
+        long nonZero = 0;
+        for (long w : t) {
+            nonZero |= w;
+        }
+        if (nonZero == 0) {
+            java.util.Arrays.fill(ssk, 0);
+            return null;
+        }
+        long[] jm = FQ.fromBigInteger(j);
+        FQ.invert(t, t);
+        FQ.mul(jm, t, jm);
+        BigInteger s = FQ.toBigInteger(jm);
+        for (long[] x : new long[][] {ssk, t, jm}) {
+            java.util.Arrays.fill(x, 0);
+        }
         // s < q < 2^256 always fits N octets on P-256, so the RFC's "q - s'" case never arises.
         byte[] sig = new byte[SIGNATURE_LENGTH];
         System.arraycopy(rOctets, 0, sig, 0, N);
