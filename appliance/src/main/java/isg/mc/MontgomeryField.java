@@ -137,39 +137,15 @@ final class MontgomeryField {
 
     /** out = a + b mod p. */
     void add(long[] a, long[] b, long[] out) {
-        long c = 0;
         long[] s = new long[limbs];
-        for (int i = 0; i < limbs; i++) {
-            long x = a[i] + b[i];
-            long c1 = carry(a[i], b[i], x);
-            long y = x + c;
-            c = c1 | carry(x, c, y);
-            s[i] = y;
-        }
-        reduceOnce(s, c, out);
+        reduceOnce(s, addLimbs(a, b, -1L, s), out);
     }
 
     /** out = a - b mod p. */
     void sub(long[] a, long[] b, long[] out) {
-        long borrow = 0;
         long[] d = new long[limbs];
-        for (int i = 0; i < limbs; i++) {
-            long x = a[i] - b[i];
-            long b1 = borrow(a[i], b[i], x);
-            long y = x - borrow;
-            borrow = b1 | borrow(x, borrow, y);
-            d[i] = y;
-        }
-        long mask = -borrow; // add p back when the difference went negative
-        long c = 0;
-        for (int i = 0; i < limbs; i++) {
-            long pi = p[i] & mask;
-            long x = d[i] + pi;
-            long c1 = carry(d[i], pi, x);
-            long y = x + c;
-            c = c1 | carry(x, c, y);
-            out[i] = y;
-        }
+        long mask = -subtractLimbs(a, b, d); // add p back when the difference went negative
+        addLimbs(d, p, mask, out);
     }
 
     /** a^(p-2) = a^-1 (0 for 0), with the same operations for every a. */
@@ -199,20 +175,39 @@ final class MontgomeryField {
 
     /** t (limbs words plus a top word {@code top} of 0 or 1) is below 2p: out = t - p if t >= p, else t. */
     private void reduceOnce(long[] t, long top, long[] out) {
-        long borrow = 0;
         long[] d = new long[limbs];
-        for (int i = 0; i < limbs; i++) {
-            long x = t[i] - p[i];
-            long b1 = borrow(t[i], p[i], x);
-            long y = x - borrow;
-            borrow = b1 | borrow(x, borrow, y);
-            d[i] = y;
-        }
-        long keepDifference = -(top | (borrow ^ 1)); // t >= p: a top word, or no borrow
+        long keepDifference = -(top | (subtractLimbs(t, p, d) ^ 1)); // t >= p: a top word, or no borrow
         for (int i = 0; i < limbs; i++) {
             out[i] = (d[i] & keepDifference) | (t[i] & ~keepDifference);
         }
         Arrays.fill(d, 0);
+    }
+
+    /** out = x + (y AND yMask) over the limbs; returns the carry out of the top limb (0 or 1). */
+    private long addLimbs(long[] x, long[] y, long yMask, long[] out) {
+        long c = 0;
+        for (int i = 0; i < limbs; i++) {
+            long yi = y[i] & yMask;
+            long v = x[i] + yi;
+            long c1 = carry(x[i], yi, v);
+            long w = v + c;
+            c = c1 | carry(v, c, w);
+            out[i] = w;
+        }
+        return c;
+    }
+
+    /** d = x - y over the limbs; returns the borrow out of the top limb (0 or 1). */
+    private long subtractLimbs(long[] x, long[] y, long[] d) {
+        long borrow = 0;
+        for (int i = 0; i < limbs; i++) {
+            long v = x[i] - y[i];
+            long b1 = borrow(x[i], y[i], v);
+            long w = v - borrow;
+            borrow = b1 | borrow(v, borrow, w);
+            d[i] = w;
+        }
+        return borrow;
     }
 
     /** The carry out of s = x + y (mod 2^64), as 0 or 1, without a branch. */

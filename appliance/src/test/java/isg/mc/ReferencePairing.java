@@ -78,7 +78,7 @@ final class ReferencePairing {
                 z = z3;
             }
         }
-        return Sakke.finalExponentiation(va, vb);
+        return Pfp.finalExponentiation(va, vb);
     }
 
 }
