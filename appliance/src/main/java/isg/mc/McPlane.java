@@ -1,15 +1,24 @@
 package isg.mc;
 
 import isg.hsm.KeyVault;
+import isg.srtp.MasterKey;
 import isg.srtp.SrtpPolicy;
+import isg.srtp.SrtpSuite;
+import isg.srtp.crypto.Bytes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.EnumMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 /**
  * The gateway's key plane as configured: its memberships (with the RSKs found in each domain's
@@ -21,11 +30,11 @@ public final class McPlane implements AutoCloseable {
     private final McConfig config;
     private final McKeyRing ring;
     private final MikeySakkeReceiver receiver;
-    private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.Map<MikeyException.Reason, java.util.concurrent.atomic.AtomicLong> refused =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.List<java.util.function.BiConsumer<String, String>> listeners =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicLong received = new AtomicLong();
+    private final Map<MikeyException.Reason, AtomicLong> refused =
+            new ConcurrentHashMap<>();
+    private final List<BiConsumer<String, String>> listeners =
+            new CopyOnWriteArrayList<>();
 
     private McPlane(McConfig config, McKeyRing ring, MikeySakkeReceiver receiver) {
         this.config = config;
@@ -115,19 +124,19 @@ public final class McPlane implements AutoCloseable {
                     k.domain(), k.notAfter()));
             return k;
         } catch (MikeyException e) {
-            refused.computeIfAbsent(e.reason(), r -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+            refused.computeIfAbsent(e.reason(), r -> new AtomicLong()).incrementAndGet();
             tell("mc-key-refused", e.getMessage());
             throw e;
         }
     }
 
     /** Listens for key-plane events (type, detail); details name keys by identifier, never by value. */
-    public void onEvent(java.util.function.BiConsumer<String, String> listener) {
+    public void onEvent(BiConsumer<String, String> listener) {
         listeners.add(listener);
     }
 
     private void tell(String type, String detail) {
-        for (java.util.function.BiConsumer<String, String> l : listeners) {
+        for (BiConsumer<String, String> l : listeners) {
             try {
                 l.accept(type, detail);
             } catch (RuntimeException e) {
@@ -138,7 +147,7 @@ public final class McPlane implements AutoCloseable {
     }
 
     /** The domains joined, by name. */
-    public java.util.List<String> domains() {
+    public List<String> domains() {
         return config.domains().stream().map(McConfig.Domain::name).toList();
     }
 
@@ -153,8 +162,8 @@ public final class McPlane implements AutoCloseable {
     }
 
     /** I_MESSAGEs refused, by reason. */
-    public java.util.Map<MikeyException.Reason, Long> refused() {
-        java.util.Map<MikeyException.Reason, Long> m = new java.util.EnumMap<>(MikeyException.Reason.class);
+    public Map<MikeyException.Reason, Long> refused() {
+        Map<MikeyException.Reason, Long> m = new EnumMap<>(MikeyException.Reason.class);
         refused.forEach((r, n) -> m.put(r, n.get()));
         return m;
     }
@@ -166,7 +175,7 @@ public final class McPlane implements AutoCloseable {
      * ({@code STREAM_LIMIT}), never someone's replay state dropped.
      */
     public int streamsPerGroup() {
-        return Math.min(65536, Math.max(isg.srtp.SrtpPolicy.DEFAULT_MAX_STREAMS, 4 * config.maxTalkers()));
+        return Math.min(65536, Math.max(SrtpPolicy.DEFAULT_MAX_STREAMS, 4 * config.maxTalkers()));
     }
 
     /**
@@ -184,19 +193,19 @@ public final class McPlane implements AutoCloseable {
      * session {@code csId}; MKI = GMK-ID || GUK-ID, so every member derives the same key from the
      * MKI, as the gateway does for theirs. The caller closes it.
      */
-    public isg.srtp.MasterKey groupSendKey(int gmkId, int csId, isg.srtp.SrtpSuite suite) throws KeyMaterialException {
+    public MasterKey groupSendKey(int gmkId, int csId, SrtpSuite suite) throws KeyMaterialException {
         McKeyRing.Entry e = McIdentity.Purpose.of(gmkId) == McIdentity.Purpose.GMK ? ring.get(gmkId) : null;
         if (e == null || e.member() == null) {
             throw new KeyMaterialException(String.format("no valid GMK %08x is held (it comes by MIKEY-SAKKE first)", gmkId));
         }
         int gukId = McIdentity.gukId(gmkId, e.key(), e.member());
         byte[] mki = new byte[8];
-        isg.srtp.crypto.Bytes.putInt(mki, 0, gmkId);
-        isg.srtp.crypto.Bytes.putInt(mki, 4, gukId);
+        Bytes.putInt(mki, 0, gmkId);
+        Bytes.putInt(mki, 4, gukId);
         byte[] k = MikeyKdf.masterKey(e.key(), csId, gukId, e.rand(), suite.masterKeyLength());
         byte[] salt = MikeyKdf.masterSalt(e.key(), csId, gukId, e.rand(), suite.masterSaltLength());
         try {
-            return new isg.srtp.MasterKey(k, salt, mki);
+            return new MasterKey(k, salt, mki);
         } finally {
             McCrypto.wipe(k, salt);
         }
