@@ -23,9 +23,9 @@ import org.bouncycastle.math.ec.FixedPointCombMultiplier;
  * <p>Secrets: the pairing evaluation (whose lines come from the RSK, and whose value gives the
  * SSV), the final exponentiation, the projection (a Fermat inversion) and g^r (a Montgomery ladder
  * swapping by masks) run on {@link MontgomeryField}, whose operations and memory accesses do not
- * depend on the values. The scalar multiplications by r use Bouncy Castle's fixed-point comb on
- * the fixed points P, Z and [b]P + Z: a regular algorithm, but on Bouncy Castle's BigInteger
- * field elements. The lines themselves are computed once per RSK, at start, with BigInteger.
+ * depend on the values, and so does the multiplication by r ({@link SakkeCurve}: complete
+ * addition, a fixed window read by masks). The lines themselves are computed once per RSK, at
+ * start, with BigInteger; the KMS-side operations (the lab KMS, tests) use Bouncy Castle's.
  */
 public final class Sakke {
 
@@ -166,8 +166,8 @@ public final class Sakke {
         private final KmsKey kms;
         private final byte[] id;
         private final BigInteger b;
-        /** [b]P + Z: fixed for this receiver, so step 5's [r]([b]P + Z) is one comb multiplication. */
-        private final ECPoint bPZ;
+        /** [b]P + Z: fixed for this receiver (and public), so step 5's [r]([b]P + Z) is one multiplication. */
+        private final SakkeCurve.Point bPZ;
         /** For each line lambda x + mu - y, its slope and offset in Montgomery form, one after the other. */
         private final long[] lines = new long[LINES * 2 * F.limbs];
         private volatile boolean closed;
@@ -176,7 +176,7 @@ public final class Sakke {
             this.kms = kms;
             this.id = id;
             this.b = McCrypto.integer(id);
-            this.bPZ = BASE.multiply(b.mod(Q)).add(kms.point).normalize();
+            this.bPZ = point(BASE.multiply(b.mod(Q)).add(kms.point));
             k = k.normalize();
             BigInteger kx = k.getAffineXCoord().toBigInteger();
             BigInteger ky = k.getAffineYCoord().toBigInteger();
@@ -292,9 +292,12 @@ public final class Sakke {
             }
             byte[] ssvId = concat(ssv, id);
             BigInteger r = hashToIntegerRange(ssvId, Q);
-            ECPoint test = new FixedPointCombMultiplier().multiply(bPZ, r).normalize();
+            SakkeCurve.Point test = SakkeCurve.multiply(bPZ, r, Q.bitLength());
             McCrypto.wipe(wOctets, mask, ssvId);
-            if (!test.equals(rPoint)) {
+            boolean same = SakkeCurve.equalsAffine(test, rPoint.getAffineXCoord().toBigInteger(),
+                    rPoint.getAffineYCoord().toBigInteger());
+            test.wipe();
+            if (!same) {
                 McCrypto.wipe(ssv);
                 throw new KeyMaterialException(
                         "SAKKE encapsulation does not verify (RFC 6508 6.2.2 step 5): not for this identity or altered");
@@ -322,10 +325,17 @@ public final class Sakke {
         }
     }
 
-    /** [r]([b]P + Z) = [r b]P + [r]Z, both on fixed points with precomputed tables. */
+    /** R = [r]([b]P + Z) (§6.2.1 step 3): [b]P + Z is public, the multiplication by r (from the SSV) constant-time. */
     private static ECPoint senderPoint(BigInteger r, BigInteger b, KmsKey kms) {
-        FixedPointCombMultiplier comb = new FixedPointCombMultiplier();
-        return comb.multiply(BASE, r.multiply(b).mod(Q)).add(comb.multiply(kms.point, r)).normalize();
+        SakkeCurve.Point rp = SakkeCurve.multiply(point(BASE.multiply(b.mod(Q)).add(kms.point)), r, Q.bitLength());
+        BigInteger[] xy = SakkeCurve.affine(rp);
+        rp.wipe();
+        return CURVE.createPoint(xy[0], xy[1]);
+    }
+
+    private static SakkeCurve.Point point(ECPoint p) {
+        ECPoint n = p.normalize();
+        return SakkeCurve.Point.of(n.getAffineXCoord().toBigInteger(), n.getAffineYCoord().toBigInteger());
     }
 
     // ---- RFC 6508 §5.1 ----
