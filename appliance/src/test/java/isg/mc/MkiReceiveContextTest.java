@@ -32,6 +32,12 @@ class MkiReceiveContextTest {
     private static final int CS_ID_MCPTT_GROUP = 4;
     private static final Duration IDLE = Duration.ofMinutes(5);
 
+    /** Streamwide's published GMK, its identifier and the RAND of its I_MESSAGE; group media with 8-octet MKIs. */
+    private final byte[] gmk = StreamwideVectors.hex("gmk.key");
+    private final byte[] rand = StreamwideVectors.hex("gmk.rand");
+    private final int gmkId = StreamwideVectors.id("gmk.id");
+    private final SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
+
     @TempDir
     Path dir;
 
@@ -46,11 +52,8 @@ class MkiReceiveContextTest {
             gateway.join("streamwide", "kms.mydev.streamwide.com", StreamwideVectors.hex("kms.kpak"),
                     StreamwideVectors.hex("kms.z"), period, StreamwideVectors.text("alice.uri"));
             gateway.addRsk("kms.mydev.streamwide.com", 236, StreamwideVectors.hex("alice.rsk"));
-            int gmkId = gateway.receive(StreamwideVectors.message("gmk")).keyId();
-            byte[] gmk = StreamwideVectors.hex("gmk.key");
-            byte[] rand = StreamwideVectors.hex("gmk.rand");
+            assertEquals(gmkId, gateway.receive(StreamwideVectors.message("gmk")).keyId());
 
-            SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
             try (MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 16, IDLE)) {
                 String[] talkers = {"sip:bob@streamwide.com", "sip:carol@streamwide.com", "sip:dave@streamwide.com"};
                 for (int round = 0; round < 3; round++) {
@@ -91,10 +94,6 @@ class MkiReceiveContextTest {
 
     @Test
     void aFullTableMakesRoomOnlyByLettingGoOfSilentSenders() throws Exception {
-        byte[] gmk = StreamwideVectors.hex("gmk.key");
-        byte[] rand = StreamwideVectors.hex("gmk.rand");
-        int gmkId = StreamwideVectors.id("gmk.id");
-        SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
         try (McKeyRing ring = new McKeyRing(Clock.systemUTC());
                 MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 2, Duration.ofMinutes(1));
                 SrtpSender a = talker(policy, gmk, gmkId, rand, "sip:a@streamwide.com");
@@ -144,10 +143,6 @@ class MkiReceiveContextTest {
 
     @Test
     void aFloodOfMadeUpMkisIsThrottledBeforeAnyDerivation() throws Exception {
-        byte[] gmk = StreamwideVectors.hex("gmk.key");
-        byte[] rand = StreamwideVectors.hex("gmk.rand");
-        int gmkId = StreamwideVectors.id("gmk.id");
-        SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
         try (McKeyRing ring = new McKeyRing(Clock.systemUTC());
                 MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 16, IDLE, 5);
                 SrtpSender talker = talker(policy, gmk, gmkId, rand, "sip:bob@streamwide.com")) {
@@ -183,10 +178,6 @@ class MkiReceiveContextTest {
     void knownTalkersTakeTheEnginesAllocationFreePath() throws Exception {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
                 .getThreadMXBean();
-        byte[] gmk = StreamwideVectors.hex("gmk.key");
-        byte[] rand = StreamwideVectors.hex("gmk.rand");
-        int gmkId = StreamwideVectors.id("gmk.id");
-        SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
         try (McKeyRing ring = new McKeyRing(Clock.systemUTC());
                 MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 4, IDLE);
                 SrtpSender tx = talker(policy, gmk, gmkId, rand, "sip:bob@streamwide.com")) {
