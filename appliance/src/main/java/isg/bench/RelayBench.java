@@ -57,10 +57,13 @@ public final class RelayBench {
                     isg.hsm.Fips.DRBG.nextBytes(k);
                     MasterKey key = new MasterKey(java.util.Arrays.copyOf(k, 16), java.util.Arrays.copyOfRange(k, 16, 30));
                     String id = "s" + i;
+                    // the sink plays the partner gateway: its nonce keys the session at create
+                    byte[] partnerNonce = InterconnectKeys.newNonce();
                     Session s = relay.create(new SessionSpec(id, Session.Mode.REPROTECT, "partner", gen.sourceAddress(),
-                            gen.sinkAddress(), inside, key, key));
+                            gen.sinkAddress(), inside, key, key, partnerNonce));
                     SrtpReceiver sink = new SrtpReceiver(SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).build(),
-                            InterconnectKeys.derive(partner, Lab.MASTER, id, "home", SrtpSuite.AEAD_AES_128_GCM));
+                            InterconnectKeys.derive(partner, Lab.MASTER, SrtpSuite.AEAD_AES_128_GCM, id, "home",
+                                    "partner", s.localNonce(), partnerNonce));
                     LoadGen.Stream st = new LoadGen.Stream(0x10000 + i, s.inside().localRtp(),
                             new SrtpSender(SrtpPolicy.builder(inside).build(), key), sink);
                     gen.add(st);

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code isg session add | list | show | del}: the control API from the command line. Exit
+ * {@code isg session add | list | show | del | remote | key}: the control API from the command line. Exit
  * status: 0 done, 64 usage, 65 refused as malformed or conflicting (4xx), 77 not authorised, 69
  * the API cannot be reached, 1 other.
  */
@@ -35,8 +35,11 @@ public final class SessionCommand {
             "  show --id ID",
             "  del --id ID",
             "  add --id ID --mode reprotect|hop --partner P --inside-remote HOST:PORT [--outside-remote HOST:PORT]",
+            "      [--partner-nonce HEX]   the partner gateway's nonce for the session, if it created its half first",
             "      reprotect also: --suite SUITE --receive-key BASE64 --send-key BASE64 [--mki HEX]",
-            "  remote --id ID [--inside-remote HOST:PORT] [--outside-remote HOST:PORT]");
+            "  remote --id ID [--inside-remote HOST:PORT] [--outside-remote HOST:PORT] [--partner-nonce HEX]",
+            "  key --id ID --partner-nonce HEX   keys the outside with the partner gateway's nonce (its outside.nonce)",
+            "The answer to add shows outside.nonce: give it to the partner gateway's add (or key) for the same id.");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -119,6 +122,10 @@ public final class SessionCommand {
                             .POST(HttpRequest.BodyPublishers.ofString(addBody(o)));
                     break;
                 case "remote":
+                case "key":
+                    if (cmd.equals("key")) {
+                        need(o, "--partner-nonce");
+                    }
                     req = HttpRequest.newBuilder(URI.create(api + "/sessions/" + need(o, "--id")))
                             .method("PATCH", HttpRequest.BodyPublishers.ofString(remoteBody(o)));
                     break;
@@ -172,10 +179,20 @@ public final class SessionCommand {
                 in.put(f[1], o.get(f[0]));
             }
         }
-        if (o.containsKey("--outside-remote")) {
-            n.putObject("outside").put("remote", o.get("--outside-remote"));
-        }
+        outside(n, o);
         return n.toString();
+    }
+
+    private static void outside(ObjectNode n, Map<String, String> o) {
+        if (o.containsKey("--outside-remote") || o.containsKey("--partner-nonce")) {
+            ObjectNode out = n.putObject("outside");
+            if (o.containsKey("--outside-remote")) {
+                out.put("remote", o.get("--outside-remote"));
+            }
+            if (o.containsKey("--partner-nonce")) {
+                out.put("partnerNonce", o.get("--partner-nonce"));
+            }
+        }
     }
 
     private static String remoteBody(Map<String, String> o) {
@@ -183,9 +200,7 @@ public final class SessionCommand {
         if (o.containsKey("--inside-remote")) {
             n.putObject("inside").put("remote", o.get("--inside-remote"));
         }
-        if (o.containsKey("--outside-remote")) {
-            n.putObject("outside").put("remote", o.get("--outside-remote"));
-        }
+        outside(n, o);
         return n.toString();
     }
 }

@@ -189,18 +189,22 @@ public final class ConfigLoader {
             }
         }
         boolean connected = false;
+        boolean multicast = false;
+        int maxDatagram = RelayConfig.MAX_DATAGRAM;
         if (top.containsKey("relay")) {
-            Map<String, Node> r = map(top.get("relay"), "relay.", Set.of("connectedSockets"));
-            String v = text(r, "connectedSockets", "relay.connectedSockets", top.get("relay"), true);
-            if (!v.equals("true") && !v.equals("false")) {
-                throw error(r.get("connectedSockets"), "relay.connectedSockets", "true or false, got '" + v + "'");
+            Map<String, Node> r = map(top.get("relay"), "relay.", Set.of("connectedSockets", "maxDatagram",
+                    "multicastRemotes"));
+            connected = bool(r, "connectedSockets", "relay.connectedSockets", top.get("relay"), false);
+            multicast = bool(r, "multicastRemotes", "relay.multicastRemotes", top.get("relay"), false);
+            if (r.containsKey("maxDatagram")) {
+                maxDatagram = integer(r, "maxDatagram", "relay.maxDatagram", RelayConfig.MIN_DATAGRAM,
+                        RelayConfig.MAX_DATAGRAM);
             }
-            connected = Boolean.parseBoolean(v);
         }
         RelayConfig relay;
         try {
             relay = new RelayConfig(id, inAddr, inPorts[0], inPorts[1], outAddr, outPorts[0], outPorts[1], partners, idle,
-                    maxSessions, backend, connected);
+                    maxSessions, backend, connected, maxDatagram, multicast);
         } catch (IllegalArgumentException e) {
             throw error(inside.get("ports"), "inside.ports/outside.ports", e.getMessage());
         }
@@ -210,6 +214,19 @@ public final class ConfigLoader {
         isg.mc.McConfig mc = top.containsKey("mc") ? mc(top.get("mc")) : null;
         return new GatewayConfig(file, relay, kind, keystore, pass, module, token, pin, audit, listen, tokenFile,
                 boardKind, pins, broker, prefix, mqttCred, metricsSeconds, mqttCa, mqttKs, mqttKsPass, controlTls, mc);
+    }
+
+    /** An optional true/false field. */
+    private boolean bool(Map<String, Node> m, String key, String field, Node parent, boolean otherwise)
+            throws ConfigException {
+        if (!m.containsKey(key)) {
+            return otherwise;
+        }
+        String v = text(m, key, field, parent, true);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw error(m.get(key), field, "true or false, got '" + v + "'");
+        }
+        return Boolean.parseBoolean(v);
     }
 
     /** The {@code mc:} section (see {@link isg.mc.McConfig}). */

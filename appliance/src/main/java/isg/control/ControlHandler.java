@@ -28,7 +28,7 @@ import java.util.StringJoiner;
  *
  * <pre>
  * GET /sessions            list          POST /sessions        create (201)
- * GET /sessions/{id}       show          PATCH /sessions/{id}  set a leg's remote
+ * GET /sessions/{id}       show          PATCH /sessions/{id}  a leg's remote, the partner's nonce
  * DELETE /sessions/{id}    delete (204)  GET /status           relay totals
  * </pre>
  * Answers: 400 malformed (field named), 401 no or wrong token, 404 no such path or session,
@@ -122,9 +122,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     }
                     if (group.sendGmkId() != null) {
                         try {
-                            spec = new SessionSpec(spec.id(), spec.mode(), spec.partner(), spec.insideRemote(),
-                                    spec.outsideRemote(), spec.insideSuite(), spec.insideReceiveKey(),
-                                    mc.groupSendKey(group.sendGmkId(), group.csId(), spec.insideSuite()));
+                            spec = spec.withInsideSendKey(mc.groupSendKey(group.sendGmkId(), group.csId(),
+                                    spec.insideSuite()));
                         } catch (isg.mc.KeyMaterialException e) {
                             throw new RelayException(422, "inside.group.gmkId: " + e.getMessage());
                         }
@@ -158,19 +157,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             requireMethod(m, "GET, PATCH, DELETE", HttpMethod.PATCH);
             requireJson(req);
             session(id);
-            JsonNode n = SessionRequests.parse(ByteBufUtil.getBytes(req.content()));
-            RelayException[] failed = new RelayException[1];
-            SessionRequests.applyRemotes(n, (side, addr) -> {
-                try {
-                    relay.remote(id, side, addr);
-                } catch (RelayException e) {
-                    failed[0] = e;
-                }
-            });
-            if (failed[0] != null) {
-                throw failed[0];
-            }
-            return json(200, session(id).toJson());
+            SessionRequests.Patch p = SessionRequests.patch(SessionRequests.parse(ByteBufUtil.getBytes(req.content())));
+            return json(200, relay.update(id, p.insideRemote(), p.outsideRemote(), p.partnerNonce()).toJson());
         }
         if (path.equals("/mikey")) {
             requireMethod(m, "POST", HttpMethod.POST);

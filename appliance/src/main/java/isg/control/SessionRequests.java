@@ -2,12 +2,13 @@ package isg.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import isg.relay.Leg;
+import isg.relay.InterconnectKeys;
 import isg.relay.RelayException;
 import isg.relay.Session;
 import isg.relay.SessionSpec;
 import isg.srtp.MasterKey;
 import isg.srtp.SrtpSuite;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -16,6 +17,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Parses and checks the JSON of session requests; every problem is a 400 naming the field and
@@ -24,8 +26,11 @@ import java.util.Set;
  * <pre>
  * {"id":"call-1","mode":"reprotect","partner":"partner-a",
  *  "inside":{"remote":"10.0.0.5:40000","suite":"AEAD_AES_128_GCM","receiveKey":"base64","sendKey":"base64","mki":"hex"},
- *  "outside":{"remote":"192.0.2.7:42000"}}
+ *  "outside":{"remote":"192.0.2.7:42000","partnerNonce":"32 hex digits"}}
  * </pre>
+ * {@code outside.partnerNonce} is the partner gateway's nonce for the session (its own create
+ * answer's {@code outside.nonce}): given here when the partner created its half first, or later
+ * with PATCH; until then the outside leg has no keys (interconnect v2).
  * For a group the gateway is a member of, {@code "group":{"csId":4,"mki":8}} replaces
  * {@code receiveKey}: each talker is keyed from the GMK by its MKI (TS 33.180). With
  * {@code "gmkId":"0e144748"} it also replaces {@code sendKey}: the gateway sends into the group
@@ -75,30 +80,69 @@ final class SessionRequests {
         return v.asText();
     }
 
+    private static final Pattern IPV4 = Pattern.compile(
+            "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]{2,45}");
+
+    /**
+     * host:port with a numeric host in its canonical written form: IPv4 as four decimal octets
+     * (no "1.2.3", no leading zeros, no hex), IPv6 in brackets ("[2001:db8::5]:40000") without a
+     * zone, not an IPv4-mapped IPv6 address. The port is the even RTP port; RTCP is the next.
+     */
     static InetSocketAddress address(String value, String field) throws RelayException {
         int colon = value.lastIndexOf(':');
         if (colon <= 0) {
             throw new RelayException(400, field + " must be host:port, got '" + value + "'");
         }
-        String host = value.substring(0, colon).replace("[", "").replace("]", "");
+        String host = value.substring(0, colon);
         int port;
         try {
             port = Integer.parseInt(value.substring(colon + 1));
         } catch (NumberFormatException e) {
             port = -1;
         }
-        if (port < 1 || port > 65534 || (port & 1) != 0) {
+        if (port < 2 || port > 65534 || (port & 1) != 0) {
             throw new RelayException(400, field + ": port must be an even RTP port 2-65534 (RTCP is the next one), got '"
                     + value.substring(colon + 1) + "'");
         }
-        if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-            throw new RelayException(400, field + " must be a numeric IP address, got '" + host + "'");
+        InetAddress a;
+        if (host.startsWith("[") && host.endsWith("]")) {
+            String v6 = host.substring(1, host.length() - 1);
+            if (!IPV6.matcher(v6).matches() || v6.indexOf(':') < 0) {
+                throw new RelayException(400, field + ": '" + v6 + "' is not an IPv6 address");
+            }
+            try {
+                a = InetAddress.getByName(v6);
+            } catch (UnknownHostException e) {
+                throw new RelayException(400, field + ": '" + v6 + "' is not an IPv6 address");
+            }
+            if (!(a instanceof Inet6Address)) {
+                throw new RelayException(400, field + ": " + v6 + " is an IPv4-mapped IPv6 address; write the IPv4 "
+                        + "address " + a.getHostAddress() + " instead");
+            }
+        } else if (host.indexOf(':') >= 0) {
+            throw new RelayException(400, field + ": write an IPv6 address in brackets, [address]:port, got '" + value
+                    + "'");
+        } else if (IPV4.matcher(host).matches()) {
+            try {
+                a = InetAddress.getByName(host);
+            } catch (UnknownHostException e) {
+                throw new RelayException(400, field + ": '" + host + "' is not an IPv4 address");
+            }
+        } else {
+            throw new RelayException(400, field + " must be a numeric IP address (IPv4 as four decimal octets, IPv6 in "
+                    + "brackets), got '" + host + "'");
         }
-        try {
-            return new InetSocketAddress(InetAddress.getByName(host), port);
-        } catch (UnknownHostException e) {
-            throw new RelayException(400, field + ": '" + host + "' is not an IP address");
+        return new InetSocketAddress(a, port);
+    }
+
+    /** A partner gateway's interconnect v2 nonce: 32 hex digits. */
+    static byte[] nonce(String hex, String field) throws RelayException {
+        if (hex == null || !hex.matches("[0-9a-fA-F]{" + 2 * InterconnectKeys.NONCE_LENGTH + "}")) {
+            throw new RelayException(400, field + " must be the partner gateway's nonce for this session, "
+                    + 2 * InterconnectKeys.NONCE_LENGTH + " hex digits (its answer's outside.nonce)");
         }
+        return HexFormat.of().parseHex(hex);
     }
 
     private static MasterKey key(String b64, SrtpSuite suite, byte[] mki, String field) throws RelayException {
@@ -192,14 +236,17 @@ final class SessionRequests {
         boolean group = in.has("group") && !in.get("group").isNull();
         InetSocketAddress insideRemote = address(text(in, "remote", "inside.", true), "inside.remote");
         InetSocketAddress outsideRemote = null;
+        byte[] partnerNonce = null;
         JsonNode out = n.get("outside");
         if (out != null) {
             if (!out.isObject()) {
                 throw new RelayException(400, "outside must be an object");
             }
-            onlyFields(out, "outside.", Set.of("remote"));
+            onlyFields(out, "outside.", Set.of("remote", "partnerNonce"));
             String r = text(out, "remote", "outside.", false);
             outsideRemote = r == null ? null : address(r, "outside.remote");
+            String pn = text(out, "partnerNonce", "outside.", false);
+            partnerNonce = pn == null ? null : nonce(pn, "outside.partnerNonce");
         }
         SrtpSuite suite = null;
         MasterKey rx = null;
@@ -237,18 +284,19 @@ final class SessionRequests {
         } else if (in.has("suite") || in.has("receiveKey") || in.has("sendKey") || group) {
             throw new RelayException(400, "a hop session carries end-to-end SRTP: it takes no inside keys");
         }
-        return new SessionSpec(id, mode, partner, insideRemote, outsideRemote, suite, rx, tx);
+        return new SessionSpec(id, mode, partner, insideRemote, outsideRemote, suite, rx, tx, partnerNonce);
     }
 
-    /** {"inside":{"remote":"h:p"}} and/or {"outside":{"remote":"h:p"}}. */
-    static void applyRemotes(JsonNode n, java.util.function.BiConsumer<Leg.Side, InetSocketAddress> set)
-            throws RelayException {
+    /** A PATCH of a session: any of the inside peer, the outside peer, the partner gateway's nonce. */
+    record Patch(InetSocketAddress insideRemote, InetSocketAddress outsideRemote, byte[] partnerNonce) {
+    }
+
+    /** {"inside":{"remote":"h:p"}} and/or {"outside":{"remote":"h:p","partnerNonce":"hex"}}. */
+    static Patch patch(JsonNode n) throws RelayException {
         onlyFields(n, "", Set.of("inside", "outside"));
-        if (!n.has("inside") && !n.has("outside")) {
-            throw new RelayException(400, "nothing to change: give inside.remote or outside.remote");
-        }
         InetSocketAddress in = null;
         InetSocketAddress out = null;
+        byte[] partnerNonce = null;
         for (String side : new String[] {"inside", "outside"}) {
             JsonNode leg = n.get(side);
             if (leg == null) {
@@ -257,19 +305,22 @@ final class SessionRequests {
             if (!leg.isObject()) {
                 throw new RelayException(400, side + " must be an object");
             }
-            onlyFields(leg, side + ".", Set.of("remote"));
-            InetSocketAddress a = address(text(leg, "remote", side + ".", true), side + ".remote");
-            if (side.equals("inside")) {
-                in = a;
-            } else {
+            boolean outside = side.equals("outside");
+            onlyFields(leg, side + ".", outside ? Set.of("remote", "partnerNonce") : Set.of("remote"));
+            String r = text(leg, "remote", side + ".", !outside);
+            InetSocketAddress a = r == null ? null : address(r, side + ".remote");
+            if (outside) {
                 out = a;
+                String pn = text(leg, "partnerNonce", "outside.", false);
+                partnerNonce = pn == null ? null : nonce(pn, "outside.partnerNonce");
+            } else {
+                in = a;
             }
         }
-        if (in != null) {
-            set.accept(Leg.Side.INSIDE, in);
+        if (in == null && out == null && partnerNonce == null) {
+            throw new RelayException(400, "nothing to change: give inside.remote, outside.remote or "
+                    + "outside.partnerNonce");
         }
-        if (out != null) {
-            set.accept(Leg.Side.OUTSIDE, out);
-        }
+        return new Patch(in, out, partnerNonce);
     }
 }

@@ -4,7 +4,6 @@ import isg.hsm.KeyVault;
 import isg.loadgen.LoadGen;
 import isg.relay.Counters;
 import isg.relay.DropReason;
-import isg.relay.Leg;
 import isg.relay.Relay;
 import isg.relay.Session;
 import isg.relay.SessionSpec;
@@ -87,18 +86,21 @@ public final class Demo {
             MasterKey homeDown = key(mc, null);
             MasterKey partnerUp = key(mc, null);
             MasterKey partnerDown = key(mc, null);
+            // interconnect v2: each gateway draws a nonce for the session; the one created second takes
+            // the first's at create, the first takes the second's afterwards (what an orchestrator does
+            // with the control API's outside.nonce and outside.partnerNonce)
             Session hc = home.create(new SessionSpec("call-1", Session.Mode.REPROTECT, "partner", addr(homeCall), null, mc,
                     homeUp, homeDown));
             Session pc = partner.create(new SessionSpec("call-1", Session.Mode.REPROTECT, "home", addr(partnerCall),
-                    hc.outside().localRtp(), mc, partnerUp, partnerDown));
-            home.remote("call-1", Leg.Side.OUTSIDE, pc.outside().localRtp());
+                    hc.outside().localRtp(), mc, partnerUp, partnerDown, hc.localNonce()));
+            home.update("call-1", null, pc.outside().localRtp(), pc.localNonce());
             // hop: end-to-end keys only the endpoints hold (MKI = GMK-ID || GUK-ID)
             MasterKey groupKey = key(e2e, new byte[] {0, 0, 0, 7, 0x11, 0x22, 0x33, 0x44});
             Session hg = home.create(new SessionSpec("group-1", Session.Mode.HOP, "partner", addr(homeGroup), null, null,
                     null, null));
             Session pg = partner.create(new SessionSpec("group-1", Session.Mode.HOP, "home", addr(partnerGroup),
-                    hg.outside().localRtp(), null, null, null));
-            home.remote("group-1", Leg.Side.OUTSIDE, pg.outside().localRtp());
+                    hg.outside().localRtp(), null, null, null, hg.localNonce()));
+            home.update("group-1", null, pg.outside().localRtp(), pg.localNonce());
 
             SrtpPolicy mcPolicy = SrtpPolicy.builder(mc).build();
             SrtpPolicy e2ePolicy = SrtpPolicy.builder(e2e).mkiLength(8).build();

@@ -1,30 +1,65 @@
 package isg.relay;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
- * Packets and bytes in and out, and drops by reason, of one leg (or the relay's totals). Written
- * by the one event loop that owns the leg; read by status reporting, which may see a value a
- * packet old. Longs are atomic on the 64-bit JVMs ISG runs on.
+ * Packets and bytes in and out, and drops by reason, of one leg or of one event loop. Each is
+ * written by exactly one thread (the event loop that owns the leg, or the loop itself), so an
+ * increment needs no atomic read-modify-write: the writer publishes each new value with a release
+ * store and readers (status reporting) see a value at most a packet old. The relay's totals are
+ * the sum over its event loops ({@link #sum}), so they are exact however many loops are busy.
  */
 public final class Counters {
 
-    volatile long packetsIn;
-    volatile long bytesIn;
-    volatile long packetsOut;
-    volatile long bytesOut;
-    private final long[] drops = new long[DropReason.values().length];
+    private static final VarHandle PACKETS_IN = handle("packetsIn");
+    private static final VarHandle BYTES_IN = handle("bytesIn");
+    private static final VarHandle PACKETS_OUT = handle("packetsOut");
+    private static final VarHandle BYTES_OUT = handle("bytesOut");
 
+    private static VarHandle handle(String field) {
+        try {
+            return MethodHandles.lookup().findVarHandle(Counters.class, field, long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile long packetsIn;
+    private volatile long bytesIn;
+    private volatile long packetsOut;
+    private volatile long bytesOut;
+    private final java.util.concurrent.atomic.AtomicLongArray drops =
+            new java.util.concurrent.atomic.AtomicLongArray(DropReason.values().length);
+
+    // single writer: plain read, release store (no lock-prefixed instruction per packet)
     void in(int bytes) {
-        packetsIn++;
-        bytesIn += bytes;
+        PACKETS_IN.setRelease(this, packetsIn + 1);
+        BYTES_IN.setRelease(this, bytesIn + bytes);
     }
 
     void out(int bytes) {
-        packetsOut++;
-        bytesOut += bytes;
+        PACKETS_OUT.setRelease(this, packetsOut + 1);
+        BYTES_OUT.setRelease(this, bytesOut + bytes);
     }
 
     void drop(DropReason r) {
-        drops[r.ordinal()]++;
+        drops.lazySet(r.ordinal(), drops.get(r.ordinal()) + 1);
+    }
+
+    /** A new Counters holding the sum of {@code parts}: e.g. every event loop's, for the relay's totals. */
+    static Counters sum(Iterable<Counters> parts) {
+        Counters t = new Counters();
+        for (Counters c : parts) {
+            t.packetsIn += c.packetsIn;
+            t.bytesIn += c.bytesIn;
+            t.packetsOut += c.packetsOut;
+            t.bytesOut += c.bytesOut;
+            for (int i = 0; i < t.drops.length(); i++) {
+                t.drops.set(i, t.drops.get(i) + c.drops.get(i));
+            }
+        }
+        return t;
     }
 
     public long packetsIn() {
@@ -44,13 +79,13 @@ public final class Counters {
     }
 
     public long drops(DropReason r) {
-        return drops[r.ordinal()];
+        return drops.get(r.ordinal());
     }
 
     public long drops() {
         long n = 0;
-        for (long d : drops) {
-            n += d;
+        for (int i = 0; i < drops.length(); i++) {
+            n += drops.get(i);
         }
         return n;
     }
@@ -87,8 +122,9 @@ public final class Counters {
                 .append(",\"drops\":{");
         boolean first = true;
         for (DropReason r : DropReason.values()) {
-            if (drops[r.ordinal()] != 0) {
-                b.append(first ? "" : ",").append('"').append(r).append("\":").append(drops[r.ordinal()]);
+            long d = drops.get(r.ordinal());
+            if (d != 0) {
+                b.append(first ? "" : ",").append('"').append(r).append("\":").append(d);
                 first = false;
             }
         }

@@ -4,7 +4,21 @@ import isg.srtp.SrtpStatus;
 
 /** Why the relay dropped a datagram; every datagram that is not forwarded is counted under one. */
 public enum DropReason {
-    MALFORMED, UNKNOWN_PORT, WRONG_SOURCE, AUTH, REPLAY, TOO_OLD, KEY_EXPIRED, UNKNOWN_KEY, NO_ROUTE, CLOSED;
+    /** Too short, not RTP/RTCP, or larger than {@code relay.maxDatagram} (counted with its true size). */
+    MALFORMED,
+    UNKNOWN_PORT,
+    /** From an address that is not the leg's peer (and could not move it). */
+    WRONG_SOURCE,
+    AUTH,
+    REPLAY,
+    TOO_OLD,
+    KEY_EXPIRED,
+    UNKNOWN_KEY,
+    /** The other leg has no peer address yet, or its socket is gone. */
+    NO_ROUTE,
+    /** The outside leg has no keys yet: the partner gateway's nonce has not been given (interconnect v2). */
+    NOT_KEYED,
+    CLOSED;
 
     /** The reason for an engine refusal. */
     static DropReason of(SrtpStatus s) {

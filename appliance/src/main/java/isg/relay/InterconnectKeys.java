@@ -12,37 +12,85 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
- * Outside-leg keys: derived inside the vault from the interconnect master key both gateways hold
- * for each other, with a master salt made from the session id and the sending gateway's id, so
- * each direction of each session has its own keys and no key ever crosses the interconnect.
+ * The outside leg's key schedule, wire contract "ISG interconnect v2" (README, "The interconnect
+ * key schedule"). Both gateways of a session hold the same interconnect master key in their
+ * vaults; each session incarnation on each gateway draws a fresh 16-octet random value, its
+ * <em>nonce</em>, and the two gateways learn each other's through the control API. The keys of
+ * the direction from gateway S to gateway R are
  *
- * <pre>master_salt = SHA-256("ISG interconnect v1" 0x00 session-id 0x00 sender-gateway-id)[0..salt_len)</pre>
- * then the RFC 3711 KDF of that salt under the master key, in the vault.
+ * <pre>
+ * context     = "ISG interconnect v2" || 0x00
+ *               || len16(session id) || session id || len16(S) || S || len16(R) || R   (UTF-8)
+ *               || nonce_S || nonce_R
+ * master_salt = SHA-256(context)[0..14)                       (112 bits)
+ * keys        = RFC 3711 §4.3.1 KDF, key derivation rate 0, under the interconnect master key
+ *               with that master salt, computed inside the vault: labels 0 and 2 (SRTP
+ *               encryption key, 12-octet salt), 3 and 5 (SRTCP); AEAD_AES_128_GCM for a 128-bit
+ *               master key, AEAD_AES_256_GCM for a 256-bit one (RFC 7714), no MKI.
+ * </pre>
+ *
+ * Because each side's nonce is fresh per incarnation and enters both directions' keys, no two
+ * incarnations of a session share keys, whatever its id and whichever gateway restarted: nothing
+ * recorded from one incarnation authenticates in another, and no sender reuses a GCM nonce under
+ * a key it used before. Version 1 (keys from the session id and sender alone) repeated keys when
+ * an id repeated and is not spoken.
  */
 public final class InterconnectKeys {
+
+    /** The contract's name; it is the first bytes hashed into every salt. */
+    public static final String VERSION = "ISG interconnect v2";
+    /** Octets of each gateway's per-incarnation nonce. */
+    public static final int NONCE_LENGTH = 16;
+    /** Octets of the master salt fed to the RFC 3711 KDF. */
+    static final int MASTER_SALT_LENGTH = 14;
 
     private InterconnectKeys() {
     }
 
-    public static byte[] salt(String sessionId, String senderGateway, int length) {
+    /** A fresh nonce from the module's DRBG. */
+    public static byte[] newNonce() {
+        byte[] n = new byte[NONCE_LENGTH];
+        isg.hsm.Fips.DRBG.nextBytes(n);
+        return n;
+    }
+
+    /** The 14-octet master salt of the direction sender → receiver. */
+    public static byte[] salt(String sessionId, String sender, String receiver, byte[] senderNonce,
+            byte[] receiverNonce) {
+        if (senderNonce.length != NONCE_LENGTH || receiverNonce.length != NONCE_LENGTH) {
+            throw new IllegalArgumentException("interconnect nonces are " + NONCE_LENGTH + " octets");
+        }
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
-            d.update("ISG interconnect v1".getBytes(StandardCharsets.US_ASCII));
+            d.update(VERSION.getBytes(StandardCharsets.US_ASCII));
             d.update((byte) 0);
-            d.update(sessionId.getBytes(StandardCharsets.UTF_8));
-            d.update((byte) 0);
-            d.update(senderGateway.getBytes(StandardCharsets.UTF_8));
-            return Arrays.copyOf(d.digest(), length);
+            for (String s : new String[] {sessionId, sender, receiver}) {
+                byte[] b = s.getBytes(StandardCharsets.UTF_8);
+                if (b.length > 0xFFFF) {
+                    throw new IllegalArgumentException("identifier longer than 65535 octets");
+                }
+                d.update((byte) (b.length >>> 8));
+                d.update((byte) b.length);
+                d.update(b);
+            }
+            d.update(senderNonce);
+            d.update(receiverNonce);
+            return Arrays.copyOf(d.digest(), MASTER_SALT_LENGTH);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    public static SessionKeys derive(KeyVault vault, String masterUri, String sessionId, String senderGateway, SrtpSuite suite)
-            throws VaultException {
-        int auth = suite.aead() ? 0 : SrtpSuite.HMAC_SHA1_KEY_LENGTH;
-        byte[] salt = salt(sessionId, senderGateway, suite.masterSaltLength());
-        try (DerivedSrtpKeys d = vault.deriveSrtp(Actor.INTERNAL, masterUri, salt, suite.masterKeyLength(), auth,
+    /** The outside suite for an interconnect master key of {@code bits}. */
+    public static SrtpSuite suite(int bits) {
+        return bits == 128 ? SrtpSuite.AEAD_AES_128_GCM : SrtpSuite.AEAD_AES_256_GCM;
+    }
+
+    /** The session keys of the direction sender → receiver, derived in the vault. */
+    public static SessionKeys derive(KeyVault vault, String masterUri, SrtpSuite suite, String sessionId, String sender,
+            String receiver, byte[] senderNonce, byte[] receiverNonce) throws VaultException {
+        byte[] salt = salt(sessionId, sender, receiver, senderNonce, receiverNonce);
+        try (DerivedSrtpKeys d = vault.deriveSrtp(Actor.INTERNAL, masterUri, salt, suite.masterKeyLength(), 0,
                 suite.masterSaltLength())) {
             byte[][] keys = new byte[6][];
             for (int l = 0; l < 6; l++) {

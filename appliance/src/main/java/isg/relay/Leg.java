@@ -24,8 +24,16 @@ public final class Leg {
     volatile InetSocketAddress remoteRtp;
     volatile InetSocketAddress remoteRtcp;
     final boolean latch;
-    final SrtpUnprotector receiver;
-    final SrtpSender sender;
+    /**
+     * The contexts; the outside leg's are replaced whole when its keys change ({@link #install}),
+     * read once per packet by the session's event loop. Null on the outside until it is keyed
+     * (its packets are then dropped as NOT_KEYED); null on a hop session's inside (end-to-end
+     * SRTP passes untouched).
+     */
+    volatile SrtpUnprotector receiver;
+    volatile SrtpSender sender;
+    /** Set once the leg's keys were wiped for good (delete, zeroise): no key is installed after. */
+    private boolean wiped;
     final Counters counters = new Counters();
     Channel rtpChannel;
     Channel rtcpChannel;
@@ -66,27 +74,65 @@ public final class Leg {
     /** The smallest key-expiry horizon (packets) of this leg's contexts; Long.MAX_VALUE without keys. */
     public long keyHorizon() {
         long h = Long.MAX_VALUE;
-        if (receiver != null && !receiver.closed()) {
-            h = Math.min(h, receiver.srtpPacketsLeft());
+        SrtpUnprotector r = receiver;
+        SrtpSender t = sender;
+        if (r != null && !r.closed()) {
+            h = Math.min(h, r.srtpPacketsLeft());
         }
-        if (sender != null && !sender.closed()) {
-            h = Math.min(h, sender.srtpPacketsLeft());
+        if (t != null && !t.closed()) {
+            h = Math.min(h, t.srtpPacketsLeft());
         }
         return h;
     }
 
     /** Whether every SRTP context of this leg has been closed and its keys overwritten. */
     public boolean keysWiped() {
-        return (receiver == null || receiver.closed()) && (sender == null || sender.closed());
+        SrtpUnprotector r = receiver;
+        SrtpSender t = sender;
+        return (r == null || r.closed()) && (t == null || t.closed());
     }
 
-    /** Wipes this leg's keys. */
-    void closeKeys() {
-        if (receiver != null) {
-            receiver.close();
+    /** Whether packets can cross this leg (the outside: once it has keys). */
+    public boolean keyed() {
+        return receiver != null && sender != null;
+    }
+
+    /**
+     * Puts new contexts in place of the old ones, which are wiped (a packet already inside an old
+     * context finishes first; one that reaches it after gets CLOSED). Refused, and the new ones
+     * wiped, once the leg's keys have been wiped for good. Never called by an event loop.
+     *
+     * @return whether the contexts were installed
+     */
+    synchronized boolean install(SrtpUnprotector newReceiver, SrtpSender newSender) {
+        if (wiped) {
+            newReceiver.close();
+            newSender.close();
+            return false;
         }
-        if (sender != null) {
-            sender.close();
+        SrtpUnprotector oldReceiver = receiver;
+        SrtpSender oldSender = sender;
+        receiver = newReceiver;
+        sender = newSender;
+        if (oldReceiver != null) {
+            oldReceiver.close();
+        }
+        if (oldSender != null) {
+            oldSender.close();
+        }
+        return true;
+    }
+
+    /** Wipes this leg's keys for good. */
+    synchronized void closeKeys() {
+        wiped = true;
+        SrtpUnprotector r = receiver;
+        SrtpSender t = sender;
+        if (r != null) {
+            r.close();
+        }
+        if (t != null) {
+            t.close();
         }
     }
 }

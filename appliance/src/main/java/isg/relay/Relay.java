@@ -1,18 +1,22 @@
 package isg.relay;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.util.concurrent.EventExecutor;
 import isg.hsm.Actor;
 import isg.hsm.KeyInfo;
 import isg.hsm.KeyVault;
@@ -28,16 +32,29 @@ import java.net.InetSocketAddress;
 import java.security.InvalidKeyException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The media relay: sessions of an inside and an outside leg on UDP port pairs, over Netty with
  * the native epoll transport where it loads and NIO elsewhere. Creating a session allocates its
  * ports, keys its legs (inside: from the request; outside: derived in the vault from the
- * partner's interconnect master key) and binds its four sockets on one event loop. Deleting it
- * closes the sockets, wipes the keys and frees the ports. Idle sessions are deleted.
+ * partner's interconnect master key and both gateways' nonces, {@link InterconnectKeys}) and
+ * binds its four sockets on one event loop. Deleting it closes the sockets, wipes the keys and
+ * frees the ports. Idle sessions are deleted.
+ *
+ * <p>No lock is held across a vault call or a bind: a session id is claimed in a concurrent map
+ * first, so two creates of one id cannot both proceed, and everything slow happens after. The
+ * idle sweep runs on a thread of its own, never on an event loop, so a slow vault or a bind never
+ * stalls a loop that forwards packets.
  */
 public final class Relay implements AutoCloseable {
 
@@ -51,7 +68,12 @@ public final class Relay implements AutoCloseable {
     private final PortPool insidePorts;
     private final PortPool outsidePorts;
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
-    private final Counters totals = new Counters();
+    /** Ids being created or deleted right now: a second create of one of them is a conflict. */
+    private final Set<String> claimed = ConcurrentHashMap.newKeySet();
+    /** Sessions held plus those being created, against {@code maxSessions}. */
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final Map<EventLoop, LoopShare> shares = new IdentityHashMap<>();
+    private final ScheduledExecutorService sweeper;
     private final CryptoBackend backend;
     private volatile boolean zeroised;
 
@@ -68,10 +90,18 @@ public final class Relay implements AutoCloseable {
             channelClass = NioDatagramChannel.class;
             transport = "nio (epoll unavailable: " + Epoll.unavailabilityCause() + ")";
         }
+        for (EventExecutor e : group) {
+            shares.put((EventLoop) e, new LoopShare(config.maxDatagram()));
+        }
         insidePorts = new PortPool(config.insidePortMin(), config.insidePortMax());
         outsidePorts = new PortPool(config.outsidePortMin(), config.outsidePortMax());
         long sweep = Math.max(1, Math.min(5, config.idleTimeout().toSeconds()));
-        group.scheduleAtFixedRate(this::expireIdle, sweep, sweep, TimeUnit.SECONDS);
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "isg-relay-sweep");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.SECONDS);
     }
 
     public String transport() {
@@ -82,8 +112,13 @@ public final class Relay implements AutoCloseable {
         return config;
     }
 
+    /** Every datagram the relay has seen, forwarded and dropped, summed over its event loops: exact. */
     public Counters totals() {
-        return totals;
+        List<Counters> parts = new ArrayList<>(shares.size());
+        for (LoopShare s : shares.values()) {
+            parts.add(s.totals);
+        }
+        return Counters.sum(parts);
     }
 
     public Collection<Session> sessions() {
@@ -94,8 +129,15 @@ public final class Relay implements AutoCloseable {
         return sessions.get(id);
     }
 
+    /** Sweeps done so far (for status and tests: the sweep keeps running whatever a create waits for). */
+    public long sweeps() {
+        return sweeps.get();
+    }
+
+    private final AtomicLong sweeps = new AtomicLong();
+
     /** Creates a session; nothing is left half-created when it is refused. */
-    public synchronized Session create(SessionSpec spec) throws RelayException {
+    public Session create(SessionSpec spec) throws RelayException {
         return create(spec, null);
     }
 
@@ -104,34 +146,38 @@ public final class Relay implements AutoCloseable {
      * {@code isg.mc.MkiReceiveContext} that keys each talker of a group call from its MKI, where
      * the gateway is a member of the group and holds its GMK. {@code spec.insideReceiveKey()} is
      * then not used. The session owns {@code insideReceiver} from here (and closes it on failure).
+     *
+     * <p>The outside leg is keyed at once when {@code spec.partnerNonce()} is given (the partner
+     * gateway created its half first); otherwise it waits for {@link #key} and drops its packets
+     * as {@code NOT_KEYED} until then.
      */
-    public synchronized Session create(SessionSpec spec, SrtpUnprotector insideReceiver) throws RelayException {
-        try {
-            validate(spec, insideReceiver != null);
-        } catch (RelayException e) {
-            if (insideReceiver != null) {
-                insideReceiver.close();
-            }
-            throw e;
-        }
-        String masterUri = config.partners().get(spec.partner());
-        SrtpSuite outsideSuite;
-        SessionKeys sendKeys = null;
-        SessionKeys receiveKeys = null;
+    public Session create(SessionSpec spec, SrtpUnprotector insideReceiver) throws RelayException {
         List<AutoCloseable> undo = new ArrayList<>();
         if (insideReceiver != null) {
             undo.add(insideReceiver);
         }
         try {
+            validate(spec, insideReceiver != null);
+            if (!claimed.add(spec.id())) {
+                throw new RelayException(409, "session '" + spec.id() + "' is being created or deleted");
+            }
+            undo.add(() -> claimed.remove(spec.id()));
+            if (sessions.containsKey(spec.id())) {
+                throw new RelayException(409, "session '" + spec.id() + "' exists");
+            }
+            if (admitted.incrementAndGet() > config.maxSessions()) {
+                admitted.decrementAndGet();
+                throw new RelayException(503, "the relay holds its maximum of " + config.maxSessions() + " sessions");
+            }
+            undo.add(admitted::decrementAndGet);
+            RelayConfig c = config;
+            String masterUri = c.partners().get(spec.partner());
             KeyInfo master = vault.info(Actor.INTERNAL, masterUri);
-            outsideSuite = master.bits() == 128 ? SrtpSuite.AEAD_AES_128_GCM : SrtpSuite.AEAD_AES_256_GCM;
-            sendKeys = InterconnectKeys.derive(vault, masterUri, spec.id(), config.gatewayId(), outsideSuite);
-            receiveKeys = InterconnectKeys.derive(vault, masterUri, spec.id(), spec.partner(), outsideSuite);
-            SrtpPolicy outsidePolicy = SrtpPolicy.builder(outsideSuite).backend(backend).build();
-            SrtpReceiver outRx = new SrtpReceiver(outsidePolicy, receiveKeys);
-            undo.add(outRx);
-            SrtpSender outTx = new SrtpSender(outsidePolicy, sendKeys);
-            undo.add(outTx);
+            OutsideKeying keying = new OutsideKeying(masterUri, InterconnectKeys.suite(master.bits()),
+                    InterconnectKeys.newNonce());
+            if (spec.partnerNonce() != null) {
+                keying.check(spec.partnerNonce());
+            }
             SrtpUnprotector inRx = insideReceiver;
             SrtpSender inTx = null;
             if (spec.mode() == Session.Mode.REPROTECT) {
@@ -147,23 +193,27 @@ public final class Relay implements AutoCloseable {
             }
             int inPort = insidePorts.take();
             if (inPort < 0) {
-                throw new RelayException(503, "no free inside port pair in " + config.insidePortMin() + "-"
-                        + config.insidePortMax());
+                throw new RelayException(503, "no free inside port pair in " + c.insidePortMin() + "-"
+                        + c.insidePortMax());
             }
             undo.add(() -> insidePorts.give(inPort));
             int outPort = outsidePorts.take();
             if (outPort < 0) {
-                throw new RelayException(503, "no free outside port pair in " + config.outsidePortMin() + "-"
-                        + config.outsidePortMax());
+                throw new RelayException(503, "no free outside port pair in " + c.outsidePortMin() + "-"
+                        + c.outsidePortMax());
             }
             undo.add(() -> outsidePorts.give(outPort));
-            Leg inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress(config.insideAddress(), inPort),
+            Leg inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress(c.insideAddress(), inPort),
                     spec.insideRemote(), false, inRx, inTx);
-            Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress(config.outsideAddress(), outPort),
-                    spec.outsideRemote(), true, outRx, outTx);
-            Session s = new Session(spec.id(), spec.mode(), spec.partner(), inside, outside, totals,
-                    config.connectedSockets());
+            Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress(c.outsideAddress(), outPort),
+                    spec.outsideRemote(), true, null, null);
+            undo.add(outside::closeKeys);
+            if (spec.partnerNonce() != null) {
+                installOutsideKeys(spec.id(), spec.partner(), keying, outside, spec.partnerNonce(), c.gatewayId());
+            }
             EventLoop loop = group.next();
+            Session s = new Session(spec.id(), spec.mode(), spec.partner(), inside, outside, keying, shares.get(loop),
+                    c.maxDatagram(), c.connectedSockets());
             inside.rtpChannel = bind(loop, s, inside, false);
             undo.add(inside.rtpChannel::close);
             inside.rtcpChannel = bind(loop, s, inside, true);
@@ -173,9 +223,15 @@ public final class Relay implements AutoCloseable {
             outside.rtcpChannel = bind(loop, s, outside, true);
             undo.add(outside.rtcpChannel::close);
             sessions.put(s.id, s);
+            claimed.remove(s.id);
             undo.clear();
+            if (zeroised) {
+                // zeroised while this one was being made: it keeps no key either
+                s.closeKeys();
+            }
             LOG.log(System.Logger.Level.INFO, "session " + s.id + " (" + s.mode + ", partner " + s.partner
-                    + ") inside " + inside.localRtp + " outside " + outside.localRtp);
+                    + ") inside " + inside.localRtp + " outside " + outside.localRtp
+                    + (outside.keyed() ? ", outside keyed" : ", outside waits for the partner's nonce"));
             return s;
         } catch (VaultException e) {
             throw new RelayException(e.reason() == VaultException.Reason.UNAVAILABLE ? 503 : 422,
@@ -190,13 +246,62 @@ public final class Relay implements AutoCloseable {
                     // best effort while refusing the request
                 }
             }
-            if (sendKeys != null) {
-                sendKeys.close();
+        }
+    }
+
+    /**
+     * Keys (or re-keys) a session's outside leg with the partner gateway's nonce for it
+     * (interconnect v2). The same nonce again changes nothing; a nonce this incarnation was keyed
+     * with before is refused (it would repeat this gateway's send keys). Re-keying replaces both
+     * directions' contexts: packets under the earlier keys fail authentication from then on.
+     */
+    public Session key(String id, byte[] partnerNonce) throws RelayException {
+        Session s = sessions.get(id);
+        if (s == null) {
+            throw new RelayException(404, "no session '" + id + "'");
+        }
+        // the session's keying lock: only control threads take it, never an event loop
+        synchronized (s.keying) {
+            if (s.keying.current(partnerNonce)) {
+                return s;
             }
-            if (receiveKeys != null) {
-                receiveKeys.close();
+            s.keying.check(partnerNonce);
+            try {
+                installOutsideKeys(id, s.partner, s.keying, s.outside, partnerNonce, config.gatewayId());
+            } catch (VaultException e) {
+                throw new RelayException(e.reason() == VaultException.Reason.UNAVAILABLE ? 503 : 422,
+                        "interconnect key of partner '" + s.partner + "': " + e.getMessage(), e);
+            } catch (InvalidKeyException e) {
+                throw new IllegalStateException("derived keys do not fit " + s.keying.suite, e);
             }
         }
+        LOG.log(System.Logger.Level.INFO, "session " + id + ": outside keyed with the partner's nonce");
+        return s;
+    }
+
+    /** Derives both directions' outside keys in the vault and puts them in place on the leg. */
+    private void installOutsideKeys(String id, String partner, OutsideKeying keying, Leg outside, byte[] partnerNonce,
+            String self) throws VaultException, InvalidKeyException, RelayException {
+        byte[] mine = keying.localNonce();
+        SrtpPolicy policy = SrtpPolicy.builder(keying.suite).backend(backend).build();
+        SrtpReceiver rx = null;
+        SrtpSender tx = null;
+        try (SessionKeys sendKeys = InterconnectKeys.derive(vault, keying.masterUri, keying.suite, id, self, partner,
+                mine, partnerNonce);
+                SessionKeys receiveKeys = InterconnectKeys.derive(vault, keying.masterUri, keying.suite, id, partner,
+                        self, partnerNonce, mine)) {
+            rx = new SrtpReceiver(policy, receiveKeys);
+            tx = new SrtpSender(policy, sendKeys);
+        } catch (VaultException | InvalidKeyException | RuntimeException e) {
+            if (rx != null) {
+                rx.close();
+            }
+            throw e;
+        }
+        if (!outside.install(rx, tx)) {
+            throw new RelayException(409, "session '" + id + "' was deleted or the gateway zeroised meanwhile");
+        }
+        keying.took(partnerNonce);
     }
 
     /**
@@ -227,12 +332,6 @@ public final class Relay implements AutoCloseable {
         if (spec.id() == null || !spec.id().matches("[A-Za-z0-9._:-]{1,64}")) {
             throw new RelayException(400, "session id must be 1-64 characters of A-Z a-z 0-9 . _ : -");
         }
-        if (sessions.containsKey(spec.id())) {
-            throw new RelayException(409, "session '" + spec.id() + "' exists");
-        }
-        if (sessions.size() >= config.maxSessions()) {
-            throw new RelayException(503, "the relay holds its maximum of " + config.maxSessions() + " sessions");
-        }
         if (spec.mode() == null) {
             throw new RelayException(400, "mode must be reprotect or hop");
         }
@@ -242,6 +341,11 @@ public final class Relay implements AutoCloseable {
         }
         if (spec.insideRemote() == null) {
             throw new RelayException(400, "inside.remote (host:port of the MC side) is required");
+        }
+        Remotes.check(spec.insideRemote().getAddress(), config.insideAddress(), config.multicastRemotes(),
+                "inside.remote");
+        if (spec.outsideRemote() != null) {
+            Remotes.check(spec.outsideRemote().getAddress(), config.outsideAddress(), false, "outside.remote");
         }
         if (spec.mode() == Session.Mode.REPROTECT
                 && (spec.insideSuite() == null || (spec.insideReceiveKey() == null && !receiverGiven)
@@ -255,15 +359,16 @@ public final class Relay implements AutoCloseable {
         Bootstrap b = new Bootstrap().group(loop).channel(channelClass)
                 // pooled: its slices and buffers are recycled (Netty 4.2's adaptive default allocates a
                 // slice object per received datagram)
-                .option(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.SO_RCVBUF, 1 << 20).option(ChannelOption.SO_SNDBUF, 1 << 20)
+                // every read has room for the largest UDP payload: nothing is ever cut short
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Session.READ_BUFFER))
                 .handler(new LegHandler(s, leg, rtcp));
         if (channelClass == EpollDatagramChannel.class && !config.connectedSockets()) {
-            // batch reads: recvmmsg up to 16 datagrams a call; flushes of several writes already
-            // go out with sendmmsg
-            b.option(io.netty.channel.epoll.EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, Session.MAX_PACKET)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR,
-                            new io.netty.channel.FixedRecvByteBufAllocator(Session.MAX_PACKET * 16));
+            // batch reads: recvmmsg up to 16 datagrams a call, each slot as large as any datagram;
+            // flushes of several writes already go out with sendmmsg
+            b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, Session.READ_BUFFER)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Session.READ_BUFFER * 16));
         }
         ChannelFuture f = b.bind(local).awaitUninterruptibly();
         if (!f.isSuccess()) {
@@ -283,70 +388,106 @@ public final class Relay implements AutoCloseable {
 
     /**
      * Takes a new configuration while running: partners, limits and idle timeout change at once;
-     * a different gateway id, address, port range or backend needs a restart and is refused.
+     * a different gateway id, address, port range, datagram limit or backend needs a restart and
+     * is refused.
      */
     public synchronized void reconfigure(RelayConfig next) throws RelayException {
         RelayConfig now = config;
         if (!now.gatewayId().equals(next.gatewayId()) || !now.insideAddress().equals(next.insideAddress())
                 || !now.outsideAddress().equals(next.outsideAddress()) || now.insidePortMin() != next.insidePortMin()
                 || now.insidePortMax() != next.insidePortMax() || now.outsidePortMin() != next.outsidePortMin()
-                || now.outsidePortMax() != next.outsidePortMax() || !now.backend().equals(next.backend())) {
-            throw new RelayException(409, "gateway id, addresses, port ranges and crypto backend change only with a "
-                    + "restart; the running configuration stays in force");
+                || now.outsidePortMax() != next.outsidePortMax() || !now.backend().equals(next.backend())
+                || now.maxDatagram() != next.maxDatagram()) {
+            throw new RelayException(409, "gateway id, addresses, port ranges, relay.maxDatagram and crypto backend "
+                    + "change only with a restart; the running configuration stays in force");
         }
         config = next;
     }
 
     /** Sets where a leg's peer is (RTP port; RTCP is the next one). */
     public void remote(String id, Leg.Side side, InetSocketAddress rtp) throws RelayException {
+        update(id, side == Leg.Side.INSIDE ? rtp : null, side == Leg.Side.OUTSIDE ? rtp : null, null);
+    }
+
+    /**
+     * Changes a session: either leg's peer and/or the partner gateway's nonce (any may be null).
+     * Everything is checked before anything changes; a refused change leaves the session as it was.
+     */
+    public Session update(String id, InetSocketAddress insideRemote, InetSocketAddress outsideRemote,
+            byte[] partnerNonce) throws RelayException {
         Session s = sessions.get(id);
         if (s == null) {
             throw new RelayException(404, "no session '" + id + "'");
         }
-        Leg leg = side == Leg.Side.INSIDE ? s.inside : s.outside;
-        leg.remote(rtp);
-        if (config.connectedSockets()) {
-            Session.connect(leg.rtpChannel, leg.remoteRtp);
-            Session.connect(leg.rtcpChannel, leg.remoteRtcp);
+        RelayConfig c = config;
+        if (insideRemote != null) {
+            Remotes.check(insideRemote.getAddress(), c.insideAddress(), c.multicastRemotes(), "inside.remote");
         }
+        if (outsideRemote != null) {
+            Remotes.check(outsideRemote.getAddress(), c.outsideAddress(), false, "outside.remote");
+        }
+        if (partnerNonce != null) {
+            key(id, partnerNonce);
+        }
+        for (Leg leg : new Leg[] {s.inside, s.outside}) {
+            InetSocketAddress rtp = leg == s.inside ? insideRemote : outsideRemote;
+            if (rtp == null) {
+                continue;
+            }
+            leg.remote(rtp);
+            if (c.connectedSockets()) {
+                Session.connect(leg.rtpChannel, leg.remoteRtp);
+                Session.connect(leg.rtcpChannel, leg.remoteRtcp);
+            }
+        }
+        return s;
     }
 
-    /** Deletes a session: sockets closed, keys wiped, ports freed. */
-    public synchronized boolean delete(String id) {
+    /** Deletes a session: sockets closed, keys wiped, ports freed. Never called on an event loop. */
+    public boolean delete(String id) {
         Session s = sessions.remove(id);
         if (s == null) {
             return false;
         }
+        s.closeKeys();
         for (Channel c : new Channel[] {s.inside.rtpChannel, s.inside.rtcpChannel, s.outside.rtpChannel,
                 s.outside.rtcpChannel}) {
             c.close().awaitUninterruptibly();
         }
-        s.closeKeys();
         insidePorts.give(s.inside.localRtp.getPort());
         outsidePorts.give(s.outside.localRtp.getPort());
+        admitted.decrementAndGet();
         LOG.log(System.Logger.Level.INFO, "session " + id + " deleted");
         return true;
     }
 
-    /** Every few seconds: deletes idle sessions and lets the receiving contexts tidy up. */
-    private void expireIdle() {
-        long limit = config.idleTimeout().toNanos();
-        long now = System.nanoTime();
-        for (Session s : sessions.values()) {
-            for (Leg leg : new Leg[] {s.inside, s.outside}) {
-                if (leg.receiver != null) {
-                    leg.receiver.housekeeping(now);
+    /** Every few seconds, on the sweep thread: deletes idle sessions and lets the receiving contexts tidy up. */
+    private void sweep() {
+        try {
+            long limit = config.idleTimeout().toNanos();
+            long now = System.nanoTime();
+            for (Session s : sessions.values()) {
+                for (Leg leg : new Leg[] {s.inside, s.outside}) {
+                    SrtpUnprotector r = leg.receiver;
+                    if (r != null) {
+                        r.housekeeping(now);
+                    }
+                }
+                if (now - s.lastActivityNanos > limit) {
+                    LOG.log(System.Logger.Level.INFO, "session " + s.id + " idle for " + config.idleTimeout()
+                            + ": deleting");
+                    delete(s.id);
                 }
             }
-            if (now - s.lastActivityNanos > limit) {
-                LOG.log(System.Logger.Level.INFO, "session " + s.id + " idle for " + config.idleTimeout() + ": deleting");
-                delete(s.id);
-            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "idle sweep failed; it runs again", e);
         }
+        sweeps.incrementAndGet();
     }
 
     @Override
     public void close() {
+        sweeper.shutdownNow();
         for (String id : new ArrayList<>(sessions.keySet())) {
             delete(id);
         }

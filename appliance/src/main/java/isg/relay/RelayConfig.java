@@ -14,10 +14,31 @@ import java.util.Map;
  *     then drops datagrams from any other source before they reach ISG (counted host-wide as Udp
  *     NoPorts, not per leg), reads need no sender address, and forwarding allocates ≈24 bytes per
  *     packet instead of ≈176; reads are then one datagram per system call instead of recvmmsg
+ * @param maxDatagram the largest datagram a leg accepts, in bytes ({@value #MIN_DATAGRAM} to
+ *     {@value #MAX_DATAGRAM}, default the largest): a larger one is dropped as MALFORMED and
+ *     counted with its true size; a hop session delivers every datagram up to it byte-identical
+ * @param multicastRemotes whether an inside remote may be a multicast group (outside remotes never)
  */
 public record RelayConfig(String gatewayId, InetAddress insideAddress, int insidePortMin, int insidePortMax,
         InetAddress outsideAddress, int outsidePortMin, int outsidePortMax, Map<String, String> partners,
-        Duration idleTimeout, int maxSessions, String backend, boolean connectedSockets) {
+        Duration idleTimeout, int maxSessions, String backend, boolean connectedSockets, int maxDatagram,
+        boolean multicastRemotes) {
+
+    /**
+     * The largest accepted datagram that still fits a UDP payload over IPv4 (65,507 bytes) once
+     * protection added its tag, SRTCP index and MKI.
+     */
+    public static final int MAX_DATAGRAM = 65_400;
+    /** Smaller than this would refuse ordinary voice packets. */
+    public static final int MIN_DATAGRAM = 256;
+
+    /** Accepting datagrams of any size up to {@link #MAX_DATAGRAM}, no multicast. */
+    public RelayConfig(String gatewayId, InetAddress insideAddress, int insidePortMin, int insidePortMax,
+            InetAddress outsideAddress, int outsidePortMin, int outsidePortMax, Map<String, String> partners,
+            Duration idleTimeout, int maxSessions, String backend, boolean connectedSockets) {
+        this(gatewayId, insideAddress, insidePortMin, insidePortMax, outsideAddress, outsidePortMin, outsidePortMax,
+                partners, idleTimeout, maxSessions, backend, connectedSockets, MAX_DATAGRAM, false);
+    }
 
     /** With unconnected sockets: every wrong-source datagram is seen and counted per leg. */
     public RelayConfig(String gatewayId, InetAddress insideAddress, int insidePortMin, int insidePortMax,
@@ -33,6 +54,10 @@ public record RelayConfig(String gatewayId, InetAddress insideAddress, int insid
         }
         checkRange("inside", insidePortMin, insidePortMax);
         checkRange("outside", outsidePortMin, outsidePortMax);
+        if (maxDatagram < MIN_DATAGRAM || maxDatagram > MAX_DATAGRAM) {
+            throw new IllegalArgumentException("relay.maxDatagram must be " + MIN_DATAGRAM + "-" + MAX_DATAGRAM
+                    + " bytes, got " + maxDatagram);
+        }
         partners = Map.copyOf(partners);
     }
 

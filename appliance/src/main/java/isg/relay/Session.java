@@ -2,9 +2,13 @@ package isg.relay;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import isg.srtp.PacketBuffer;
+import isg.srtp.SrtpSender;
 import isg.srtp.SrtpStatus;
+import isg.srtp.SrtpUnprotector;
+import isg.srtp.crypto.Bytes;
 import java.net.InetSocketAddress;
 
 /**
@@ -23,33 +27,36 @@ public final class Session {
 
     /** Room behind a packet for the tag, SRTCP index and MKI protection adds. */
     static final int ROOM = 64;
-    static final int MAX_PACKET = 4096;
+    /**
+     * Bytes every read can take: more than any UDP payload (65,507 over IPv4, 65,527 over IPv6),
+     * so a datagram is never cut short and is counted with its true size.
+     */
+    static final int READ_BUFFER = 65_536;
 
     final String id;
     final Mode mode;
     final String partner;
     final Leg inside;
     final Leg outside;
-    private final Counters totals;
-    private final byte[] scratch = new byte[MAX_PACKET + ROOM];
-    private final PacketBuffer pb = new PacketBuffer();
+    final OutsideKeying keying;
+    private final LoopShare share;
+    private final int maxDatagram;
     volatile long lastActivityNanos = System.nanoTime();
     final long createdMillis = System.currentTimeMillis();
 
     private final boolean connectedSockets;
 
-    Session(String id, Mode mode, String partner, Leg inside, Leg outside, Counters totals) {
-        this(id, mode, partner, inside, outside, totals, false);
-    }
-
-    Session(String id, Mode mode, String partner, Leg inside, Leg outside, Counters totals, boolean connectedSockets) {
+    Session(String id, Mode mode, String partner, Leg inside, Leg outside, OutsideKeying keying, LoopShare share,
+            int maxDatagram, boolean connectedSockets) {
         this.connectedSockets = connectedSockets;
         this.id = id;
         this.mode = mode;
         this.partner = partner;
         this.inside = inside;
         this.outside = outside;
-        this.totals = totals;
+        this.keying = keying;
+        this.share = share;
+        this.maxDatagram = maxDatagram;
     }
 
     public String id() {
@@ -72,15 +79,32 @@ public final class Session {
         return outside;
     }
 
-    private void drop(Leg leg, DropReason r) {
+    /** This gateway's interconnect v2 nonce for this incarnation (public: the partner gateway needs it). */
+    public byte[] localNonce() {
+        return keying.localNonce();
+    }
+
+    /** The partner gateway's nonce the outside leg is keyed with, or null while it is not keyed. */
+    public byte[] partnerNonce() {
+        return keying.partnerNonce();
+    }
+
+    private Channel drop(Leg leg, DropReason r) {
         leg.counters.drop(r);
-        totals.drop(r);
+        share.totals.drop(r);
+        return null;
     }
 
     /**
      * One datagram that arrived on {@code from}: check its source, remove the arriving leg's
-     * protection (if it has any), add the other leg's, send it on. Anything refused is dropped
-     * and counted; nothing that failed authentication is forwarded.
+     * protection (if it has any), find the route, add the other leg's protection, send it on.
+     * Anything refused is dropped and counted; nothing that failed authentication is forwarded,
+     * and nothing crosses the outside without the outside leg's keys.
+     *
+     * <p>A latching leg (the outside) learns its peer from the first authenticated packet, and
+     * moves it later only for a packet that authenticates under the current keys and is newer
+     * than anything its stream has seen: a packet recorded earlier, or from an earlier session
+     * incarnation (other keys), moves nothing.
      *
      * @return the channel written to (to flush when the read batch ends), or null
      */
@@ -88,58 +112,52 @@ public final class Session {
         ByteBuf content = datagram.content();
         int len = content.readableBytes();
         from.counters.in(len);
-        totals.in(len);
+        share.totals.in(len);
         InetSocketAddress expected = rtcp ? from.remoteRtcp : from.remoteRtp;
         InetSocketAddress source = datagram.sender();
-        boolean latchNow = false;
-        if (expected == null) {
-            if (!from.latch) {
-                drop(from, DropReason.WRONG_SOURCE);
-                return null;
-            }
-            latchNow = true;
-        } else if (!expected.equals(source)) {
-            drop(from, DropReason.WRONG_SOURCE);
-            return null;
+        boolean newSource = expected == null || !expected.equals(source);
+        if (newSource && !from.latch) {
+            return drop(from, DropReason.WRONG_SOURCE);
         }
-        if (len > MAX_PACKET) {
-            drop(from, DropReason.MALFORMED);
-            return null;
+        if (len > maxDatagram) {
+            return drop(from, DropReason.MALFORMED);
         }
+        SrtpUnprotector rx = from.receiver;
+        if (rx == null && from.side == Leg.Side.OUTSIDE) {
+            return drop(from, DropReason.NOT_KEYED);
+        }
+        if (newSource && rx == null) {
+            // only an authenticated packet may say where a leg's peer is
+            return drop(from, DropReason.WRONG_SOURCE);
+        }
+        byte[] scratch = share.scratch;
+        PacketBuffer pb = share.pb;
         content.getBytes(content.readerIndex(), scratch, 0, len);
         pb.set(scratch, 0, len);
-        if (from.receiver != null) {
-            SrtpStatus s = rtcp ? from.receiver.unprotectRtcp(pb) : from.receiver.unprotectRtp(pb);
+        if (rx != null) {
+            SrtpStatus s = rtcp ? rx.unprotectRtcp(pb) : rx.unprotectRtp(pb);
             if (s != SrtpStatus.OK) {
-                drop(from, DropReason.of(s));
-                return null;
+                return drop(from, DropReason.of(s));
             }
-        }
-        if (latchNow) {
-            // only an authenticated packet may set where this leg's peer is
-            if (from.receiver == null) {
-                drop(from, DropReason.WRONG_SOURCE);
-                return null;
-            }
-            from.remote(rtcp ? new InetSocketAddress(source.getAddress(), source.getPort() - 1) : source);
-            if (connectedSockets) {
-                connect(from.rtpChannel, from.remoteRtp);
-                connect(from.rtcpChannel, from.remoteRtcp);
+            if (newSource && (expected == null || rx.lastPacketAdvanced())) {
+                latch(from, rtcp, source);
             }
         }
         Leg to = from == inside ? outside : inside;
-        if (to.sender != null) {
-            SrtpStatus s = rtcp ? to.sender.protectRtcp(pb) : to.sender.protectRtp(pb);
-            if (s != SrtpStatus.OK) {
-                drop(from, DropReason.of(s));
-                return null;
-            }
+        SrtpSender tx = to.sender;
+        if (tx == null && to.side == Leg.Side.OUTSIDE) {
+            return drop(from, DropReason.NOT_KEYED);
         }
         InetSocketAddress dest = rtcp ? to.remoteRtcp : to.remoteRtp;
         Channel out = rtcp ? to.rtcpChannel : to.rtpChannel;
         if (dest == null || out == null || !out.isActive()) {
-            drop(from, DropReason.NO_ROUTE);
-            return null;
+            return drop(from, DropReason.NO_ROUTE);
+        }
+        if (tx != null) {
+            SrtpStatus s = rtcp ? tx.protectRtcp(pb) : tx.protectRtp(pb);
+            if (s != SrtpStatus.OK) {
+                return drop(from, DropReason.of(s));
+            }
         }
         int n = pb.length();
         ByteBuf buf = out.alloc().directBuffer(n);
@@ -150,9 +168,18 @@ public final class Session {
             out.write(new DatagramPacket(buf, dest), out.voidPromise());
         }
         to.counters.out(n);
-        totals.out(n);
+        share.totals.out(n);
         lastActivityNanos = System.nanoTime();
         return out;
+    }
+
+    /** Sets a latching leg's peer from an authenticated packet's source (RTCP: RTP is the port below). */
+    private void latch(Leg leg, boolean rtcp, InetSocketAddress source) {
+        leg.remote(rtcp ? new InetSocketAddress(source.getAddress(), source.getPort() - 1) : source);
+        if (connectedSockets) {
+            connect(leg.rtpChannel, leg.remoteRtp);
+            connect(leg.rtcpChannel, leg.remoteRtcp);
+        }
     }
 
     /**
@@ -168,7 +195,7 @@ public final class Session {
                 return;
             }
             if (ch.remoteAddress() != null) {
-                ((io.netty.channel.socket.DatagramChannel) ch).disconnect();
+                ((DatagramChannel) ch).disconnect();
             }
             ch.connect(peer);
         });
@@ -180,15 +207,30 @@ public final class Session {
         outside.closeKeys();
     }
 
-    /** JSON for the control API and status. */
+    /**
+     * JSON for the control API and status. The outside leg shows the interconnect v2 keying:
+     * this gateway's nonce (public, for the partner gateway's create or PATCH), the partner's,
+     * and whether the leg is keyed. Never a key.
+     */
     public String toJson() {
+        byte[] theirs = keying.partnerNonce();
+        String outsideKeying = ",\"keying\":\"" + InterconnectKeys.VERSION + "\",\"nonce\":\""
+                + Bytes.toHex(keying.localNonce()) + "\",\"partnerNonce\":"
+                + (theirs == null ? "null" : "\"" + Bytes.toHex(theirs) + "\"") + ",\"keyed\":" + outside.keyed();
         return "{\"id\":\"" + id + "\",\"mode\":\"" + mode + "\",\"partner\":\"" + partner + "\",\"inside\":"
-                + legJson(inside) + ",\"outside\":" + legJson(outside) + "}";
+                + legJson(inside, "") + ",\"outside\":" + legJson(outside, outsideKeying) + "}";
     }
 
-    private static String legJson(Leg l) {
-        return "{\"local\":\"" + l.localRtp.getAddress().getHostAddress() + ":" + l.localRtp.getPort() + "\",\"remote\":"
-                + (l.remoteRtp == null ? "null" : "\"" + l.remoteRtp.getAddress().getHostAddress() + ":"
-                        + l.remoteRtp.getPort() + "\"") + ",\"counters\":" + l.counters.toJson() + "}";
+    private static String legJson(Leg l, String more) {
+        InetSocketAddress remote = l.remoteRtp;
+        return "{\"local\":\"" + hostPort(l.localRtp) + "\",\"remote\":"
+                + (remote == null ? "null" : "\"" + hostPort(remote) + "\"") + more + ",\"counters\":"
+                + l.counters.toJson() + "}";
+    }
+
+    /** host:port, with an IPv6 host in brackets (what the API takes back). */
+    static String hostPort(InetSocketAddress a) {
+        String h = a.getAddress().getHostAddress();
+        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
     }
 }

@@ -236,9 +236,18 @@ public abstract class SrtpContext implements AutoCloseable {
                 : indexCode == INDEX_STREAM_LIMIT ? SrtpStatus.STREAM_LIMIT : SrtpStatus.TOO_OLD;
     }
 
+    /**
+     * Whether the packet committed last was newer than anything its stream had seen: what lets a
+     * latching leg move its peer (a packet from the window's past never does). Written and read
+     * by the thread that processes the context's packets.
+     */
+    boolean lastAdvanced;
+
     /** Records a processed RTP packet: its stream (created if new), its index, its key's count. */
     final void commitRtp(SrtpStream stream, int ssrc, long index, KeySlot slot) {
-        (stream == null ? newStream(ssrc) : stream).rtp.commit(index);
+        SrtpStream s = stream == null ? newStream(ssrc) : stream;
+        lastAdvanced = index > s.rtp.top();
+        s.rtp.commit(index);
         slot.srtpPackets++;
     }
 

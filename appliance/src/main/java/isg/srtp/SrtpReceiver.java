@@ -19,6 +19,12 @@ public final class SrtpReceiver extends SrtpContext implements SrtpUnprotector {
         super(policy, keys);
     }
 
+    /** Whether the packet last accepted was newer than anything its stream (RTP or RTCP) had seen. */
+    @Override
+    public boolean lastPacketAdvanced() {
+        return lastAdvanced;
+    }
+
     /** Unprotects the SRTP packet in {@code p}; on {@code OK} it holds the RTP packet. */
     public SrtpStatus unprotectRtp(PacketBuffer p) {
         if (!enter()) {
@@ -112,6 +118,7 @@ public final class SrtpReceiver extends SrtpContext implements SrtpUnprotector {
         if (stream == null) {
             stream = newStream(ssrc);
         }
+        lastAdvanced = index > stream.rtcp.top();
         stream.rtcp.commit(index);
         slot.srtcpPackets++;
         p.length(n);

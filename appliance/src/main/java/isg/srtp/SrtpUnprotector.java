@@ -11,6 +11,14 @@ public interface SrtpUnprotector extends AutoCloseable {
 
     SrtpStatus unprotectRtcp(PacketBuffer p);
 
+    /**
+     * After {@code OK}: whether that packet was newer than anything its stream had seen, so that a
+     * latching leg may move its peer for it. False where a context cannot tell: it never moves one.
+     */
+    default boolean lastPacketAdvanced() {
+        return false;
+    }
+
     /** Packets the most used key may still accept; the key-expiry horizon. */
     long srtpPacketsLeft();
 

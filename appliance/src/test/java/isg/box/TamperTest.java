@@ -60,7 +60,7 @@ class TamperTest {
             partner.setSoTimeout(300);
             Session s = relay.create(new SessionSpec("hop-1", Session.Mode.HOP, "partner",
                     (InetSocketAddress) mc.getLocalSocketAddress(), (InetSocketAddress) partner.getLocalSocketAddress(),
-                    null, null, null));
+                    null, null, null, isg.relay.InterconnectKeys.newNonce()));
             TamperGuard guard = new TamperGuard(relay, vault, board);
             AtomicReference<TamperGuard.Zeroisation> alarm = new AtomicReference<>();
             CountDownLatch raised = new CountDownLatch(1);

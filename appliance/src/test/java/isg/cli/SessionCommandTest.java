@@ -60,6 +60,12 @@ class SessionCommandTest {
                     "partner-a", "--inside-remote", "127.0.0.1:40000"));
             assertTrue(err.contains("409"), err);
             assertEquals(0, session(api, "remote", "--id", "c1", "--outside-remote", "127.0.0.1:50000"), err);
+            assertTrue(out.contains("\"keyed\":false"), out);
+            assertEquals(KeysCommand.EXIT_USAGE, session(api, "key", "--id", "c1"));
+            assertTrue(err.contains("--partner-nonce is required"), err);
+            assertEquals(0, session(api, "key", "--id", "c1", "--partner-nonce", "00112233445566778899aabbccddeeff"),
+                    err);
+            assertTrue(out.contains("\"keyed\":true"), out);
             assertEquals(0, session(api, "list"), err);
             assertTrue(out.contains("\"remote\":\"127.0.0.1:50000\""), out);
             assertEquals(0, session(api, "show", "--id", "c1"), err);

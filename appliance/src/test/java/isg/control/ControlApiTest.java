@@ -174,6 +174,91 @@ class ControlApiTest {
     }
 
     @Test
+    void theOutsideIsKeyedWithThePartnersNonceOnceAndNeverWithAnEarlierOne() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        HttpResponse<String> r = call("POST", "/sessions", "{\"id\":\"c-1\",\"mode\":\"hop\",\"partner\":\"partner-a\","
+                + "\"inside\":{\"remote\":\"127.0.0.1:40000\"}}");
+        assertEquals(201, r.statusCode(), r.body());
+        com.fasterxml.jackson.databind.JsonNode out = json.readTree(r.body()).get("outside");
+        assertEquals("ISG interconnect v2", out.get("keying").asText());
+        assertFalse(out.get("keyed").asBoolean(), "no keys before the partner's nonce");
+        assertTrue(out.get("partnerNonce").isNull());
+        String mine = out.get("nonce").asText();
+        assertTrue(mine.matches("[0-9a-f]{32}"), mine);
+        String first = "00112233445566778899aabbccddeeff";
+        String second = "ffeeddccbbaa99887766554433221100";
+        r = call("PATCH", "/sessions/c-1", "{\"outside\":{\"partnerNonce\":\"" + first + "\"}}");
+        assertEquals(200, r.statusCode(), r.body());
+        out = json.readTree(r.body()).get("outside");
+        assertTrue(out.get("keyed").asBoolean());
+        assertEquals(first, out.get("partnerNonce").asText());
+        assertEquals(mine, out.get("nonce").asText(), "this gateway's nonce is fixed for the incarnation");
+        // the same nonce again: nothing changes (a retried request)
+        assertEquals(200, call("PATCH", "/sessions/c-1", "{\"outside\":{\"partnerNonce\":\"" + first + "\"}}")
+                .statusCode());
+        // the partner's half was re-created: a new nonce re-keys
+        r = call("PATCH", "/sessions/c-1", "{\"outside\":{\"partnerNonce\":\"" + second + "\"}}");
+        assertEquals(200, r.statusCode(), r.body());
+        // going back to an earlier one would repeat keys
+        r = call("PATCH", "/sessions/c-1", "{\"outside\":{\"partnerNonce\":\"" + first + "\"}}");
+        assertEquals(409, r.statusCode(), r.body());
+        assertTrue(r.body().contains("re-create the session"), r.body());
+        r = call("PATCH", "/sessions/c-1", "{\"outside\":{\"partnerNonce\":\"" + mine + "\"}}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("own nonce"), r.body());
+        r = call("PATCH", "/sessions/c-1", "{\"outside\":{\"partnerNonce\":\"0011\"}}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("outside.partnerNonce must be"), r.body());
+        assertEquals(second, json.readTree(call("GET", "/sessions/c-1", null).body()).get("outside").get("partnerNonce")
+                .asText(), "refused changes changed nothing");
+        // a create can take the partner's nonce at once
+        r = call("POST", "/sessions", "{\"id\":\"c-2\",\"mode\":\"hop\",\"partner\":\"partner-a\",\"inside\":"
+                + "{\"remote\":\"127.0.0.1:40002\"},\"outside\":{\"partnerNonce\":\"" + first + "\"}}");
+        assertEquals(201, r.statusCode(), r.body());
+        assertTrue(json.readTree(r.body()).get("outside").get("keyed").asBoolean());
+        // and a second create of the same id gets a different nonce of its own
+        assertEquals(204, call("DELETE", "/sessions/c-1", null).statusCode());
+        r = call("POST", "/sessions", "{\"id\":\"c-1\",\"mode\":\"hop\",\"partner\":\"partner-a\","
+                + "\"inside\":{\"remote\":\"127.0.0.1:40000\"}}");
+        assertFalse(mine.equals(json.readTree(r.body()).get("outside").get("nonce").asText()));
+    }
+
+    @Test
+    void aPeerMustBeOneUnicastHostOfTheLegsFamilyWrittenCanonically() throws Exception {
+        String[][] refused = {
+            {"1.2.3:40000", "numeric IP address"},
+            {"010.0.0.1:40000", "numeric IP address"},
+            {"0x7f.0.0.1:40000", "numeric IP address"},
+            {"localhost:40000", "numeric IP address"},
+            {"0.0.0.0:40000", "unspecified address"},
+            {"255.255.255.255:40000", "broadcast"},
+            {"224.0.0.5:40000", "multicast"},
+            {"[::1]:40000", "IPv6 address but this leg is bound to IPv4"},
+            {"[::]:40000", "unspecified address"},
+            {"::1:40000", "in brackets"},
+            {"[::ffff:127.0.0.1]:40000", "IPv4-mapped"},
+            {"[fe80::1%eth0]:40000", "not an IPv6 address"},
+        };
+        for (String[] c : refused) {
+            for (String side : new String[] {"inside", "outside"}) {
+                String body = "{\"id\":\"x\",\"mode\":\"hop\",\"partner\":\"partner-a\",\"inside\":{\"remote\":\""
+                        + (side.equals("inside") ? c[0] : "127.0.0.1:40000") + "\"}"
+                        + (side.equals("outside") ? ",\"outside\":{\"remote\":\"" + c[0] + "\"}" : "") + "}";
+                HttpResponse<String> r = call("POST", "/sessions", body);
+                assertEquals(400, r.statusCode(), c[0] + " " + r.body());
+                assertTrue(r.body().contains(side + ".remote") && r.body().contains(c[1]), c[0] + ": " + r.body());
+            }
+        }
+        assertTrue(relay.sessions().isEmpty());
+        assertEquals(201, call("POST", "/sessions", "{\"id\":\"y\",\"mode\":\"hop\",\"partner\":\"partner-a\","
+                + "\"inside\":{\"remote\":\"127.0.0.1:40000\"}}").statusCode());
+        HttpResponse<String> r = call("PATCH", "/sessions/y", "{\"outside\":{\"remote\":\"0.0.0.0:50000\"}}");
+        assertEquals(400, r.statusCode());
+        assertTrue(r.body().contains("outside.remote"), r.body());
+        assertTrue(call("GET", "/sessions/y", null).body().contains("\"remote\":null"), "the refused PATCH changed nothing");
+    }
+
+    @Test
     void theHandlerInAnEmbeddedChannel() throws Exception {
         EmbeddedChannel ch = new EmbeddedChannel(new ControlHandler(relay, TOKEN.getBytes(StandardCharsets.UTF_8), null));
         DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/status",

@@ -39,9 +39,14 @@ class ConnectedSocketsTest {
             Session h = home.create(new SessionSpec("c", Session.Mode.REPROTECT, "partner", mcHome.address(), null, suite,
                     a, a));
             Session q = partner.create(new SessionSpec("c", Session.Mode.REPROTECT, "home", mcPartner.address(),
-                    h.outside().localRtp(), suite, b, b));
-            home.remote("c", Leg.Side.OUTSIDE, q.outside().localRtp());
-            Thread.sleep(50); // the reconnect runs on the session's event loop
+                    h.outside().localRtp(), suite, b, b, h.localNonce()));
+            home.update("c", null, q.outside().localRtp(), q.localNonce());
+            // the (re)connect runs on the session's event loop
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (!q.outside().localRtp().equals(h.outside().rtpChannel.remoteAddress()) && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertEquals(q.outside().localRtp(), h.outside().rtpChannel.remoteAddress(), "home's outside is connected");
             for (int i = 0; i < 10; i++) {
                 byte[] plain = isg.srtp.TestPackets.rtp(100 + i, 0x77, 160, r);
                 PacketBuffer pb = new PacketBuffer(Arrays.copyOf(plain, plain.length + 64), 0, plain.length);

@@ -44,8 +44,9 @@ class LegHandlerTest {
                 new SrtpReceiver(p, in), new SrtpSender(p, in));
         Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress("127.0.0.1", 31000), PARTNER, true,
                 new SrtpReceiver(p, out), new SrtpSender(p, out));
-        Counters totals = new Counters();
-        Session s = new Session("e1", Session.Mode.REPROTECT, "p", inside, outside, totals);
+        LoopShare share = new LoopShare(RelayConfig.MAX_DATAGRAM);
+        Counters totals = share.totals;
+        Session s = session("e1", Session.Mode.REPROTECT, inside, outside, share);
         EmbeddedChannel insideRtp = new EmbeddedChannel(new LegHandler(s, inside, false));
         EmbeddedChannel outsideRtp = new EmbeddedChannel(new LegHandler(s, outside, false));
         inside.rtpChannel = insideRtp;
@@ -94,7 +95,7 @@ class LegHandlerTest {
         Leg inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress("127.0.0.1", 30000), MC, false, null, null);
         Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress("127.0.0.1", 31000), null, true,
                 new SrtpReceiver(p, out), new SrtpSender(p, out));
-        Session s = new Session("e2", Session.Mode.HOP, "p", inside, outside, new Counters());
+        Session s = session("e2", Session.Mode.HOP, inside, outside, new LoopShare(RelayConfig.MAX_DATAGRAM));
         EmbeddedChannel insideRtp = new EmbeddedChannel(new LegHandler(s, inside, false));
         EmbeddedChannel outsideRtp = new EmbeddedChannel(new LegHandler(s, outside, false));
         inside.rtpChannel = insideRtp;
@@ -118,6 +119,86 @@ class LegHandlerTest {
         LeakDetection.assertNoLeaks();
     }
 
+    @Test
+    void aLatchedPeerMovesOnlyForANewerAuthenticatedPacket() throws Exception {
+        Random r = new Random(3);
+        SrtpSuite suite = SrtpSuite.AEAD_AES_128_GCM;
+        MasterKey out = isg.srtp.TestPackets.randomKey(suite, null, r);
+        SrtpPolicy p = SrtpPolicy.builder(suite).build();
+        Leg inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress("127.0.0.1", 30000), MC, false, null, null);
+        Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress("127.0.0.1", 31000), null, true,
+                new SrtpReceiver(p, out), new SrtpSender(p, out));
+        Session s = session("e3", Session.Mode.HOP, inside, outside, new LoopShare(RelayConfig.MAX_DATAGRAM));
+        EmbeddedChannel insideRtp = new EmbeddedChannel(new LegHandler(s, inside, false));
+        EmbeddedChannel outsideRtp = new EmbeddedChannel(new LegHandler(s, outside, false));
+        inside.rtpChannel = insideRtp;
+        outside.rtpChannel = outsideRtp;
+        SrtpSender partner = new SrtpSender(p, out);
+        byte[][] wire = new byte[4][];
+        for (int i = 0; i < wire.length; i++) {
+            byte[] e2e = new byte[60];
+            e2e[0] = (byte) 0x80;
+            e2e[3] = (byte) (10 + i);
+            wire[i] = protect(partner, e2e);
+        }
+        InetSocketAddress elsewhere = new InetSocketAddress("127.0.0.1", 50100);
+        // packets 0 and 2 from the partner: it is latched there
+        for (int i : new int[] {0, 2}) {
+            outsideRtp.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(wire[i]), outside.localRtp, PARTNER));
+            ((DatagramPacket) insideRtp.readOutbound()).release();
+        }
+        assertEquals(PARTNER, outside.remoteRtp);
+        // a recording of packet 2 sent from elsewhere is a replay: dropped, the peer stays
+        outsideRtp.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(wire[2]), outside.localRtp, elsewhere));
+        assertEquals(PARTNER, outside.remoteRtp, "a replay never moves the peer");
+        assertEquals(1, outside.counters.drops(DropReason.REPLAY));
+        // packet 1, authentic and never seen but older than packet 2, from elsewhere: the peer stays
+        outsideRtp.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(wire[1]), outside.localRtp, elsewhere));
+        ((DatagramPacket) insideRtp.readOutbound()).release();
+        assertEquals(PARTNER, outside.remoteRtp, "an older packet never moves the peer");
+        // packet 3, newer than anything seen, from elsewhere: the partner moved, and the peer with it
+        outsideRtp.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(wire[3]), outside.localRtp, elsewhere));
+        ((DatagramPacket) insideRtp.readOutbound()).release();
+        assertEquals(elsewhere, outside.remoteRtp, "a newer authenticated packet moves the peer");
+        assertNull(insideRtp.readOutbound());
+        assertFalse(insideRtp.finish());
+        assertFalse(outsideRtp.finish());
+        s.closeKeys();
+        LeakDetection.assertNoLeaks();
+    }
+
+    @Test
+    void anOutsideLegWithoutKeysForwardsNothingEitherWay() throws Exception {
+        Random r = new Random(4);
+        SrtpSuite suite = SrtpSuite.AEAD_AES_128_GCM;
+        MasterKey out = isg.srtp.TestPackets.randomKey(suite, null, r);
+        SrtpPolicy p = SrtpPolicy.builder(suite).build();
+        Leg inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress("127.0.0.1", 30000), MC, false, null, null);
+        Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress("127.0.0.1", 31000), PARTNER, true, null, null);
+        Session s = session("e4", Session.Mode.HOP, inside, outside, new LoopShare(RelayConfig.MAX_DATAGRAM));
+        EmbeddedChannel insideRtp = new EmbeddedChannel(new LegHandler(s, inside, false));
+        EmbeddedChannel outsideRtp = new EmbeddedChannel(new LegHandler(s, outside, false));
+        inside.rtpChannel = insideRtp;
+        outside.rtpChannel = outsideRtp;
+        byte[] e2e = new byte[60];
+        e2e[0] = (byte) 0x80;
+        insideRtp.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(e2e), inside.localRtp, MC));
+        outsideRtp.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(protect(new SrtpSender(p, out), e2e)),
+                outside.localRtp, PARTNER));
+        assertNull(outsideRtp.readOutbound(), "nothing leaves on the outside unprotected");
+        assertNull(insideRtp.readOutbound(), "nothing from the outside is taken on trust");
+        assertEquals(1, inside.counters.drops(DropReason.NOT_KEYED));
+        assertEquals(1, outside.counters.drops(DropReason.NOT_KEYED));
+        assertFalse(insideRtp.finish());
+        assertFalse(outsideRtp.finish());
+        LeakDetection.assertNoLeaks();
+    }
+
+    private static Session session(String id, Session.Mode mode, Leg inside, Leg outside, LoopShare share) {
+        OutsideKeying keying = new OutsideKeying("pkcs11:object=m", SrtpSuite.AEAD_AES_128_GCM,
+                InterconnectKeys.newNonce());
+        return new Session(id, mode, "p", inside, outside, keying, share, RelayConfig.MAX_DATAGRAM, false);
+    }
 
     private static byte[] protect(SrtpSender tx, byte[] plain) {
         PacketBuffer b = new PacketBuffer(Arrays.copyOf(plain, plain.length + 64), 0, plain.length);

@@ -31,15 +31,16 @@ class RelayFuzzTest {
                 Relay relay = Lab.relay("home", "partner", home, connected ? 25100 : 25000, 4, 1, connected);
                 UdpPeer mc = new UdpPeer();
                 UdpPeer attacker = new UdpPeer()) {
+            byte[] partnerNonce = InterconnectKeys.newNonce();
             Session s = relay.create(new SessionSpec("fz", Session.Mode.HOP, "partner", mc.address(),
-                    attacker.address(), null, null, null));
+                    attacker.address(), null, null, null, partnerNonce));
             SrtpPolicy gcm = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).build();
             Set<String> authentic = new HashSet<>();
             byte[] lastValid = null;
             int sent = 0;
             int empties = 0;
-            try (SrtpSender partnerSide = new SrtpSender(gcm,
-                    InterconnectKeys.derive(partner, Lab.MASTER, "fz", "partner", SrtpSuite.AEAD_AES_128_GCM))) {
+            try (isg.srtp.SessionKeys k = InterconnectKeys.derive(partner, Lab.MASTER, SrtpSuite.AEAD_AES_128_GCM, "fz",
+                    "partner", "home", partnerNonce, s.localNonce()); SrtpSender partnerSide = new SrtpSender(gcm, k)) {
                 for (int i = 0; i < 3000; i++) {
                     int kind = r.nextInt(5);
                     byte[] d;

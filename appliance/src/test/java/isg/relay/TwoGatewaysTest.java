@@ -6,14 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import isg.hsm.Actor;
-import isg.hsm.AuditLog;
-import isg.hsm.Fips;
-import isg.hsm.KeyInfo;
-import isg.hsm.KeyPurpose;
-import isg.hsm.KeyVault;
-import isg.hsm.NewKey;
-import isg.hsm.SoftVault;
 import isg.mc.McIdentity;
 import isg.mc.McKeyRing;
 import isg.mc.MikeyKdf;
@@ -25,16 +17,11 @@ import isg.srtp.SrtpReceiver;
 import isg.srtp.SrtpSender;
 import isg.srtp.SrtpStatus;
 import isg.srtp.SrtpSuite;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Random;
 import java.util.function.LongSupplier;
-import javax.crypto.Cipher;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,55 +36,26 @@ class TwoGatewaysTest {
     @TempDir
     Path dir;
 
-    private KeyVault vaultHome;
-    private KeyVault vaultPartner;
+    private GatewayPair g;
     private Relay home;
     private Relay partner;
     private UdpPeer mcHome;
     private UdpPeer mcPartner;
     private final Random random = new Random(42);
 
-    private static KeyVault vault(Path file, byte[] kek, byte[] interconnect, String label) throws Exception {
-        KeyVault v = SoftVault.open(file, "passphrase".toCharArray(), true, AuditLog.inMemory());
-        KeyInfo t = v.importTransportKey(Actor.CLI, NewKey.of("kek", KeyPurpose.TRANSPORT, "site"), kek.clone());
-        Cipher c = Cipher.getInstance("AESKWP", Fips.PROVIDER);
-        c.init(Cipher.WRAP_MODE, new SecretKeySpec(kek, "AES"));
-        v.importWrapped(Actor.CLI, NewKey.of(label, KeyPurpose.INTERCONNECT_MASTER, "peer").withBits(128), t.uri(),
-                c.wrap(new SecretKeySpec(interconnect, "AES")));
-        return v;
-    }
-
-    private static RelayConfig config(String id, int base, String partnerId, String label) {
-        InetAddress lo = InetAddress.getLoopbackAddress();
-        return new RelayConfig(id, lo, base, base + 99, lo, base + 100, base + 199,
-                Map.of(partnerId, "pkcs11:object=" + label), Duration.ofMinutes(5), 100, "jdk");
-    }
-
     @BeforeEach
     void start() throws Exception {
-        byte[] kek = new byte[32];
-        byte[] interconnect = new byte[16];
-        random.nextBytes(kek);
-        random.nextBytes(interconnect);
-        vaultHome = vault(dir.resolve("home.bcfks"), kek, interconnect, "partner-master");
-        vaultPartner = vault(dir.resolve("partner.bcfks"), kek, interconnect, "home-master");
-        int base = 20000 + 400 * random.nextInt(50);
-        home = new Relay(config("home", base, "partner", "partner-master"), vaultHome, 1);
-        partner = new Relay(config("partner", base + 200, "home", "home-master"), vaultPartner, 1);
-        mcHome = new UdpPeer();
-        mcPartner = new UdpPeer();
+        g = new GatewayPair(dir, random);
+        home = g.home;
+        partner = g.partner;
+        mcHome = g.mcHome;
+        mcPartner = g.mcPartner;
     }
 
     @AfterEach
     void stop() {
-        home.close();
-        partner.close();
-        vaultHome.close();
-        vaultPartner.close();
-        mcHome.close();
-        mcPartner.close();
+        g.close();
     }
-
 
     private static byte[] rtp(int seq, int ssrc, int payload, Random r) {
         byte[] p = new byte[12 + payload];
@@ -142,23 +100,13 @@ class TwoGatewaysTest {
         return b.toByteArray();
     }
 
-    /** Both gateways' halves of one session, wired to each other. */
     private Session[] session(String id, Session.Mode mode, SrtpSuite suite, MasterKey[] homeKeys,
             MasterKey[] partnerKeys) throws Exception {
-        Session h = home.create(new SessionSpec(id, mode, "partner", mcHome.address(), null, suite,
-                homeKeys == null ? null : homeKeys[0], homeKeys == null ? null : homeKeys[1]));
-        Session p = partner.create(new SessionSpec(id, mode, "home", mcPartner.address(), h.outside().localRtp(), suite,
-                partnerKeys == null ? null : partnerKeys[0], partnerKeys == null ? null : partnerKeys[1]));
-        home.remote(id, Leg.Side.OUTSIDE, p.outside().localRtp());
-        return new Session[] {h, p};
+        return g.session(id, mode, suite, homeKeys, partnerKeys, null);
     }
 
     private static void eventually(LongSupplier value, long expected, String what) throws InterruptedException {
-        long end = System.nanoTime() + 3_000_000_000L;
-        while (value.getAsLong() != expected && System.nanoTime() < end) {
-            Thread.sleep(5);
-        }
-        assertEquals(expected, value.getAsLong(), what);
+        GatewayPair.eventually(value, expected, what);
     }
 
     @Test
@@ -183,8 +131,8 @@ class TwoGatewaysTest {
             Session h = home.create(new SessionSpec("group-1", Session.Mode.REPROTECT, "partner", mcHome.address(), null,
                     suite, null, toHomeMc), members);
             Session p = partner.create(new SessionSpec("group-1", Session.Mode.REPROTECT, "home", mcPartner.address(),
-                    h.outside().localRtp(), suite, c, d));
-            home.remote("group-1", Leg.Side.OUTSIDE, p.outside().localRtp());
+                    h.outside().localRtp(), suite, c, d, h.localNonce()));
+            home.update("group-1", null, p.outside().localRtp(), p.localNonce());
             String[] talkers = {"sip:alpha@police.example", "sip:bravo@police.example", "sip:charlie@police.example"};
             try (SrtpReceiver partnerRx = new SrtpReceiver(SrtpPolicy.builder(suite).build(), d)) {
                 for (int t = 0; t < talkers.length; t++) {

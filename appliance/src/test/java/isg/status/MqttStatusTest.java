@@ -148,7 +148,8 @@ class MqttStatusTest {
                                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
                     Session s = relay.create(new SessionSpec("hop-1", Session.Mode.HOP, "partner",
                             (InetSocketAddress) mc.getLocalSocketAddress(),
-                            (InetSocketAddress) partner.getLocalSocketAddress(), null, null, null));
+                            (InetSocketAddress) partner.getLocalSocketAddress(), null, null, null,
+                            isg.relay.InterconnectKeys.newNonce()));
                     broker.stop();
                     partner.setSoTimeout(2000);
                     for (int i = 1; i <= 200; i++) {
