@@ -191,9 +191,16 @@ public final class ConfigLoader {
         boolean connected = false;
         boolean multicast = false;
         int maxDatagram = RelayConfig.MAX_DATAGRAM;
+        String transport = "auto";
         if (top.containsKey("relay")) {
             Map<String, Node> r = map(top.get("relay"), "relay.", Set.of("connectedSockets", "maxDatagram",
-                    "multicastRemotes"));
+                    "multicastRemotes", "transport"));
+            if (r.containsKey("transport")) {
+                transport = text(r, "transport", "relay.transport", top.get("relay"), true);
+                if (!RelayConfig.TRANSPORTS.contains(transport)) {
+                    throw error(r.get("transport"), "relay.transport", "auto, epoll or nio, got '" + transport + "'");
+                }
+            }
             connected = bool(r, "connectedSockets", "relay.connectedSockets", top.get("relay"), false);
             multicast = bool(r, "multicastRemotes", "relay.multicastRemotes", top.get("relay"), false);
             if (r.containsKey("maxDatagram")) {
@@ -204,7 +211,7 @@ public final class ConfigLoader {
         RelayConfig relay;
         try {
             relay = new RelayConfig(id, inAddr, inPorts[0], inPorts[1], outAddr, outPorts[0], outPorts[1], partners, idle,
-                    maxSessions, backend, connected, maxDatagram, multicast);
+                    maxSessions, backend, connected, maxDatagram, multicast, transport);
         } catch (IllegalArgumentException e) {
             throw error(inside.get("ports"), "inside.ports/outside.ports", e.getMessage());
         }

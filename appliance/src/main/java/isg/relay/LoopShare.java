@@ -15,6 +15,7 @@ final class LoopShare {
     final Counters totals = new Counters();
 
     LoopShare(int maxDatagram) {
-        scratch = new byte[maxDatagram + Session.ROOM];
+        // an outside datagram may be ROOM over the limit, and re-protecting it for the inside adds more
+        scratch = new byte[maxDatagram + 2 * Session.ROOM];
     }
 }

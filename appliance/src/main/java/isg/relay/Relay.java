@@ -81,14 +81,20 @@ public final class Relay implements AutoCloseable {
         this.config = config;
         this.vault = vault;
         this.backend = CryptoBackend.named(config.backend());
-        if (Epoll.isAvailable()) {
+        boolean epoll = !config.transport().equals("nio") && Epoll.isAvailable();
+        if (config.transport().equals("epoll") && !epoll) {
+            throw new IllegalStateException("relay.transport is epoll, but epoll is unavailable here: "
+                    + Epoll.unavailabilityCause());
+        }
+        if (epoll) {
             group = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
             channelClass = EpollDatagramChannel.class;
             transport = "epoll";
         } else {
             group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
             channelClass = NioDatagramChannel.class;
-            transport = "nio (epoll unavailable: " + Epoll.unavailabilityCause() + ")";
+            transport = config.transport().equals("nio") ? "nio" : "nio (epoll unavailable: "
+                    + Epoll.unavailabilityCause() + ")";
         }
         for (EventExecutor e : group) {
             shares.put((EventLoop) e, new LoopShare(config.maxDatagram()));
@@ -397,9 +403,9 @@ public final class Relay implements AutoCloseable {
                 || !now.outsideAddress().equals(next.outsideAddress()) || now.insidePortMin() != next.insidePortMin()
                 || now.insidePortMax() != next.insidePortMax() || now.outsidePortMin() != next.outsidePortMin()
                 || now.outsidePortMax() != next.outsidePortMax() || !now.backend().equals(next.backend())
-                || now.maxDatagram() != next.maxDatagram()) {
-            throw new RelayException(409, "gateway id, addresses, port ranges, relay.maxDatagram and crypto backend "
-                    + "change only with a restart; the running configuration stays in force");
+                || now.maxDatagram() != next.maxDatagram() || !now.transport().equals(next.transport())) {
+            throw new RelayException(409, "gateway id, addresses, port ranges, relay.maxDatagram, relay.transport and "
+                    + "crypto backend change only with a restart; the running configuration stays in force");
         }
         config = next;
     }

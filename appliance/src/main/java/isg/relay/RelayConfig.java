@@ -18,11 +18,16 @@ import java.util.Map;
  *     {@value #MAX_DATAGRAM}, default the largest): a larger one is dropped as MALFORMED and
  *     counted with its true size; a hop session delivers every datagram up to it byte-identical
  * @param multicastRemotes whether an inside remote may be a multicast group (outside remotes never)
+ * @param transport {@code auto} (epoll where it loads, NIO elsewhere), {@code epoll} (refuse to start
+ *     without it) or {@code nio}
  */
 public record RelayConfig(String gatewayId, InetAddress insideAddress, int insidePortMin, int insidePortMax,
         InetAddress outsideAddress, int outsidePortMin, int outsidePortMax, Map<String, String> partners,
         Duration idleTimeout, int maxSessions, String backend, boolean connectedSockets, int maxDatagram,
-        boolean multicastRemotes) {
+        boolean multicastRemotes, String transport) {
+
+    /** The transports a relay can run on. */
+    public static final java.util.Set<String> TRANSPORTS = java.util.Set.of("auto", "epoll", "nio");
 
     /**
      * The largest accepted datagram that still fits a UDP payload over IPv4 (65,507 bytes) once
@@ -37,7 +42,21 @@ public record RelayConfig(String gatewayId, InetAddress insideAddress, int insid
             InetAddress outsideAddress, int outsidePortMin, int outsidePortMax, Map<String, String> partners,
             Duration idleTimeout, int maxSessions, String backend, boolean connectedSockets) {
         this(gatewayId, insideAddress, insidePortMin, insidePortMax, outsideAddress, outsidePortMin, outsidePortMax,
-                partners, idleTimeout, maxSessions, backend, connectedSockets, MAX_DATAGRAM, false);
+                partners, idleTimeout, maxSessions, backend, connectedSockets, MAX_DATAGRAM, false, "auto");
+    }
+
+    /** The same configuration on another transport. */
+    public RelayConfig withTransport(String t) {
+        return new RelayConfig(gatewayId, insideAddress, insidePortMin, insidePortMax, outsideAddress, outsidePortMin,
+                outsidePortMax, partners, idleTimeout, maxSessions, backend, connectedSockets, maxDatagram,
+                multicastRemotes, t);
+    }
+
+    /** The same configuration with another datagram limit. */
+    public RelayConfig withMaxDatagram(int bytes) {
+        return new RelayConfig(gatewayId, insideAddress, insidePortMin, insidePortMax, outsideAddress, outsidePortMin,
+                outsidePortMax, partners, idleTimeout, maxSessions, backend, connectedSockets, bytes, multicastRemotes,
+                transport);
     }
 
     /** With unconnected sockets: every wrong-source datagram is seen and counted per leg. */
@@ -54,6 +73,9 @@ public record RelayConfig(String gatewayId, InetAddress insideAddress, int insid
         }
         checkRange("inside", insidePortMin, insidePortMax);
         checkRange("outside", outsidePortMin, outsidePortMax);
+        if (!TRANSPORTS.contains(transport)) {
+            throw new IllegalArgumentException("relay.transport must be auto, epoll or nio, got '" + transport + "'");
+        }
         if (maxDatagram < MIN_DATAGRAM || maxDatagram > MAX_DATAGRAM) {
             throw new IllegalArgumentException("relay.maxDatagram must be " + MIN_DATAGRAM + "-" + MAX_DATAGRAM
                     + " bytes, got " + maxDatagram);

@@ -119,7 +119,8 @@ public final class Session {
         if (newSource && !from.latch) {
             return drop(from, DropReason.WRONG_SOURCE);
         }
-        if (len > maxDatagram) {
+        // the outside carries what the inside accepted plus the protection the partner added
+        if (len > (from.side == Leg.Side.OUTSIDE ? maxDatagram + ROOM : maxDatagram)) {
             return drop(from, DropReason.MALFORMED);
         }
         SrtpUnprotector rx = from.receiver;

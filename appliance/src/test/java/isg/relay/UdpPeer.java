@@ -55,7 +55,7 @@ final class UdpPeer implements AutoCloseable {
     byte[] receive(boolean isRtcp, int timeoutMillis) throws IOException {
         DatagramSocket s = isRtcp ? rtcp : rtp;
         s.setSoTimeout(timeoutMillis);
-        byte[] buf = new byte[8192];
+        byte[] buf = new byte[65536];
         DatagramPacket p = new DatagramPacket(buf, buf.length);
         try {
             s.receive(p);
