@@ -32,22 +32,6 @@ final class RtpHeaders {
         return h <= len ? h : -1;
     }
 
-    /**
-     * Whether the RTP padding (P bit) of the plain packet {@code b[off, off+len)} with header
-     * {@code h} is consistent: the last octet counts 1..payload octets. True when P is clear.
-     */
-    static boolean paddingValid(byte[] b, int off, int len, int h) {
-        if ((b[off] & 0x20) == 0) {
-            return true;
-        }
-        int payload = len - h;
-        if (payload < 1) {
-            return false;
-        }
-        int pad = b[off + len - 1] & 0xff;
-        return pad >= 1 && pad <= payload;
-    }
-
     static int sequence(byte[] b, int off) {
         return Bytes.getShort(b, off + 2);
     }

@@ -209,6 +209,36 @@ public abstract class SrtpContext implements AutoCloseable {
         return s == null ? -1 : s.roc();
     }
 
+    /**
+     * Sets the ROC of a stream that has not carried an SRTP packet yet: its first packet's index
+     * is then ROC || SEQ exactly (RFC 3711 §3.3.1), e.g. for a receiver joining a call late whose
+     * ROC it learnt elsewhere (signalling, RFC 4771's ROC in the packet), or a sender resuming one.
+     * Call it before packets flow or from the thread that processes the context's packets: it may
+     * create the stream.
+     *
+     * @throws IllegalStateException once the stream has carried an SRTP packet: its ROC is then
+     *     its own, and moving it would replay or skip indices
+     * @throws IllegalArgumentException for a ROC outside 0..2^32-1
+     */
+    public synchronized void setRoc(int ssrc, long roc) {
+        checkOpen();
+        if (roc < 0 || roc > 0xFFFFFFFFL) {
+            throw new IllegalArgumentException("a ROC is 32 bits, got " + roc);
+        }
+        SrtpStream s = streams.get(ssrc);
+        if (s != null && s.rtp.top() >= 0) {
+            throw new IllegalStateException("SSRC " + Integer.toHexString(ssrc) + " has carried SRTP packets: its ROC "
+                    + "is known from them");
+        }
+        if (s == null) {
+            if (streams.full()) {
+                throw new IllegalStateException("the context holds its maximum of " + policy.maxStreams() + " streams");
+            }
+            s = newStream(ssrc);
+        }
+        s.initialRoc = roc;
+    }
+
     /** {@link #rtpIndex} results below zero. */
     static final long INDEX_TOO_OLD = -1;
     static final long INDEX_REPLAY = -2;
@@ -221,9 +251,9 @@ public abstract class SrtpContext implements AutoCloseable {
      */
     final long rtpIndex(SrtpStream stream, int seq) {
         if (stream == null) {
-            return streams.full() ? INDEX_STREAM_LIMIT : SrtpStream.estimateIndex(-1, seq);
+            return streams.full() ? INDEX_STREAM_LIMIT : SrtpStream.estimateIndex(-1, seq, 0);
         }
-        long index = SrtpStream.estimateIndex(stream.rtp.top(), seq);
+        long index = SrtpStream.estimateIndex(stream.rtp.top(), seq, stream.initialRoc);
         if (index < 0) {
             return INDEX_TOO_OLD;
         }

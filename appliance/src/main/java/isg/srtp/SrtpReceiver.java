@@ -62,9 +62,7 @@ public final class SrtpReceiver extends SrtpContext implements SrtpUnprotector {
         if (n < 0) {
             return SrtpStatus.AUTH_FAIL;
         }
-        if (!RtpHeaders.paddingValid(b, off, n, h)) {
-            return SrtpStatus.MALFORMED;
-        }
+        // RTP padding is the application's business, as for libsrtp: not judged, not removed
         commitRtp(stream, ssrc, index, slot);
         p.length(n);
         return SrtpStatus.OK;

@@ -59,7 +59,8 @@ public final class SrtpSender extends SrtpContext {
         int off = p.offset();
         int len = p.length();
         int h = RtpHeaders.rtpHeaderLength(b, off, len);
-        if (h < 0 || !RtpHeaders.paddingValid(b, off, len, h)) {
+        // RTP padding is the application's business, as for libsrtp: not judged
+        if (h < 0) {
             return SrtpStatus.MALFORMED;
         }
         KeySlot slot = active;

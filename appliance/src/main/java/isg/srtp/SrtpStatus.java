@@ -8,7 +8,10 @@ package isg.srtp;
 public enum SrtpStatus {
     /** Processed; the buffer holds the result. */
     OK,
-    /** Too short, wrong version, or a header/extension/CSRC/padding length that does not fit. */
+    /**
+     * Too short, wrong version, or a header/extension/CSRC length that does not fit. RTP padding
+     * is not judged (the application's business, as for libsrtp).
+     */
     MALFORMED,
     /** The MKI names no master key this context holds. */
     UNKNOWN_KEY,

@@ -153,6 +153,51 @@ class LibsrtpInteropTest {
         libsrtpToIsg(backend, suite, mki, true, suite.ordinal() * 43 + mki.length());
     }
 
+    /** libsrtp's {@code srtp_rdbx_estimate_index}: while the highest index is at most 2^15, ROC is 0. */
+    private static final int[] EARLY_JUMP = {100, 32869, 32870, 65535, 0, 1, 101, 5000};
+
+    /**
+     * A forward jump of more than 2^15 at ROC 0, then the wrap: libsrtp keeps the stream (it never
+     * guesses ROC-1 while the highest index is at most 2^15), and so does ISG, both ways.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("isg.srtp.Backends#withEverySuite")
+    void aForwardJumpAtRocZeroKeepsTheStreamAsInLibsrtp(CryptoBackend backend, SrtpSuite suite) throws Exception {
+        Random r = new Random(suite.ordinal());
+        byte[] ks = TestPackets.keyAndSalt(suite, r);
+        List<byte[]> plain = new ArrayList<>();
+        List<String> hex = new ArrayList<>();
+        for (int seq : EARLY_JUMP) {
+            byte[] p = TestPackets.rtp(seq, SSRC, 40 + r.nextInt(100), r);
+            plain.add(p);
+            hex.add(Bytes.toHex(p));
+        }
+        // libsrtp protects, ISG unprotects
+        List<String> fromLibsrtp = peer(suite, "protect", "rtp", ks, "", hex);
+        try (SrtpReceiver rx = new SrtpReceiver(policy(backend, suite, new byte[0]), TestPackets.split(suite, ks, null))) {
+            for (int i = 0; i < EARLY_JUMP.length; i++) {
+                PacketBuffer b = TestPackets.withRoom(ok(fromLibsrtp.get(i)));
+                assertEquals(SrtpStatus.OK, rx.unprotectRtp(b), "sequence " + EARLY_JUMP[i]);
+                assertEquals(hex.get(i), Bytes.toHex(b.toByteArray()));
+            }
+            assertEquals(1, rx.roc(SSRC), "past the wrap");
+        }
+        // ISG protects, libsrtp unprotects: the same bytes libsrtp made
+        List<String> wire = new ArrayList<>();
+        try (SrtpSender tx = new SrtpSender(policy(backend, suite, new byte[0]), TestPackets.split(suite, ks, null))) {
+            for (int i = 0; i < EARLY_JUMP.length; i++) {
+                PacketBuffer b = TestPackets.withRoom(plain.get(i));
+                assertEquals(SrtpStatus.OK, tx.protectRtp(b), "sequence " + EARLY_JUMP[i]);
+                wire.add(Bytes.toHex(b.toByteArray()));
+                assertEquals(fromLibsrtp.get(i).substring(3), wire.get(i), "byte-identical to libsrtp's, " + EARLY_JUMP[i]);
+            }
+        }
+        List<String> back = peer(suite, "unprotect", "rtp", ks, "", wire);
+        for (int i = 0; i < EARLY_JUMP.length; i++) {
+            assertEquals(hex.get(i), Bytes.toHex(ok(back.get(i))), "libsrtp took sequence " + EARLY_JUMP[i]);
+        }
+    }
+
     /** The harness really checks: libsrtp refuses an ISG packet with one flipped payload bit. */
     @Test
     void libsrtpRejectsATamperedIsgPacket() throws Exception {
