@@ -261,6 +261,18 @@ public abstract class SrtpContext implements AutoCloseable {
         return r == ReplayWindow.OK ? index : r == ReplayWindow.REPLAY ? INDEX_REPLAY : INDEX_TOO_OLD;
     }
 
+    /** Octets of a ROC carried in a packet (RFC 4771). */
+    static final int ROC_LENGTH = 4;
+
+    /** A packet index known outright (a carried ROC), replay-checked as {@link #rtpIndex} does. */
+    final long checkedIndex(SrtpStream stream, long index) {
+        if (stream == null) {
+            return streams.full() ? INDEX_STREAM_LIMIT : index;
+        }
+        int r = stream.rtp.check(index);
+        return r == ReplayWindow.OK ? index : r == ReplayWindow.REPLAY ? INDEX_REPLAY : INDEX_TOO_OLD;
+    }
+
     static SrtpStatus refusal(long indexCode) {
         return indexCode == INDEX_REPLAY ? SrtpStatus.REPLAY
                 : indexCode == INDEX_STREAM_LIMIT ? SrtpStatus.STREAM_LIMIT : SrtpStatus.TOO_OLD;

@@ -25,6 +25,7 @@ public final class SrtpPolicy {
     private final int maxStreams;
     private final int mkiLength;
     private final boolean srtcpEncryption;
+    private final int rocTransmissionRate;
 
     private SrtpPolicy(Builder b) {
         this.suite = b.suite;
@@ -35,6 +36,7 @@ public final class SrtpPolicy {
         this.maxStreams = b.maxStreams;
         this.mkiLength = b.mkiLength;
         this.srtcpEncryption = b.srtcpEncryption;
+        this.rocTransmissionRate = b.rocTransmissionRate;
     }
 
     public static Builder builder(SrtpSuite suite) {
@@ -75,10 +77,26 @@ public final class SrtpPolicy {
         return srtcpEncryption;
     }
 
+    /**
+     * RFC 4771 RCCm3 ROC transmission rate R, or 0 when the ROC is not carried. With R, every SRTP
+     * packet whose sequence number is 0 mod R carries the sender's ROC as a 4-octet trailer after
+     * the MKI (the RCC "tag"; the AEAD tag authenticates the packet, and the ROC through the IV):
+     * the MC group media profile of TS 33.180 Table E.2-1 uses R = 1.
+     */
+    public int rocTransmissionRate() {
+        return rocTransmissionRate;
+    }
+
+    /** Whether an SRTP packet with sequence number {@code seq} carries its ROC (RFC 4771 §3). */
+    boolean carriesRoc(int seq) {
+        return rocTransmissionRate != 0 && seq % rocTransmissionRate == 0;
+    }
+
     @Override
     public String toString() {
         return "SrtpPolicy[" + suite + ", backend=" + backend.name() + ", replayWindow=" + replayWindow
-                + ", mkiLength=" + mkiLength + ", maxStreams=" + maxStreams + "]";
+                + ", mkiLength=" + mkiLength + ", maxStreams=" + maxStreams
+                + (rocTransmissionRate == 0 ? "" : ", RCCm3 R=" + rocTransmissionRate) + "]";
     }
 
     public static final class Builder {
@@ -90,6 +108,7 @@ public final class SrtpPolicy {
         private int maxStreams = DEFAULT_MAX_STREAMS;
         private int mkiLength;
         private boolean srtcpEncryption = true;
+        private int rocTransmissionRate;
 
         private Builder(SrtpSuite suite) {
             if (suite == null) {
@@ -142,6 +161,23 @@ public final class SrtpPolicy {
 
         public Builder srtcpEncryption(boolean encrypt) {
             this.srtcpEncryption = encrypt;
+            return this;
+        }
+
+        /**
+         * RFC 4771 RCCm3 with ROC transmission rate {@code r} (1 to 65535; 0 for none). RCCm3
+         * carries the ROC unauthenticated, so it is taken only with an AEAD suite, whose tag
+         * covers the packet and, through the IV, the index the ROC names (TS 33.180 Table E.2-1).
+         */
+        public Builder rocTransmissionRate(int r) {
+            if (r < 0 || r > 0xFFFF) {
+                throw new IllegalArgumentException("ROC transmission rate must be 1..65535 (0: not carried), got " + r);
+            }
+            if (r != 0 && !suite.aead()) {
+                throw new IllegalArgumentException("RCCm3 carries the ROC without a MAC: only with an AEAD suite, not "
+                        + suite);
+            }
+            this.rocTransmissionRate = r;
             return this;
         }
 

@@ -42,10 +42,17 @@ public final class SrtpReceiver extends SrtpContext implements SrtpUnprotector {
         int off = p.offset();
         int len = p.length();
         int h = RtpHeaders.rtpHeaderLength(b, off, len);
-        if (h < 0 || len - h < suite.srtpOverhead(mkiLength)) {
+        if (h < 0) {
             return SrtpStatus.MALFORMED;
         }
-        KeySlot slot = slotAt(b, suite.srtpMkiOffset(off + len, mkiLength));
+        int seq = RtpHeaders.sequence(b, off);
+        boolean carriesRoc = policy.carriesRoc(seq);
+        // RFC 4771 RCCm3: the sender's ROC is the last four octets, after the MKI
+        int body = carriesRoc ? len - ROC_LENGTH : len;
+        if (body - h < suite.srtpOverhead(mkiLength)) {
+            return SrtpStatus.MALFORMED;
+        }
+        KeySlot slot = slotAt(b, suite.srtpMkiOffset(off + body, mkiLength));
         if (slot == null) {
             return SrtpStatus.UNKNOWN_KEY;
         }
@@ -54,11 +61,14 @@ public final class SrtpReceiver extends SrtpContext implements SrtpUnprotector {
         }
         int ssrc = RtpHeaders.ssrc(b, off);
         SrtpStream stream = streams.get(ssrc);
-        long index = rtpIndex(stream, RtpHeaders.sequence(b, off));
+        // a carried ROC names the index outright (a receiver joining late needs no estimate); a
+        // wrong one fails authentication, since the index enters the AEAD IV
+        long index = carriesRoc ? checkedIndex(stream, (isg.srtp.crypto.Bytes.getInt(b, off + body) & 0xFFFFFFFFL) << 16 | seq)
+                : rtpIndex(stream, seq);
         if (index < 0) {
             return refusal(index);
         }
-        int n = slot.transform.unprotectRtp(b, off, len, h, ssrc, index, mkiLength);
+        int n = slot.transform.unprotectRtp(b, off, body, h, ssrc, index, mkiLength);
         if (n < 0) {
             return SrtpStatus.AUTH_FAIL;
         }

@@ -70,16 +70,23 @@ public final class SrtpSender extends SrtpContext {
         if (slot.srtpPackets >= policy.maxSrtpPackets()) {
             return SrtpStatus.KEY_EXPIRED;
         }
-        if (len + suite.srtpOverhead(mkiLength) > p.capacity()) {
+        int seq = RtpHeaders.sequence(b, off);
+        boolean carriesRoc = policy.carriesRoc(seq);
+        if (len + suite.srtpOverhead(mkiLength) + (carriesRoc ? ROC_LENGTH : 0) > p.capacity()) {
             return SrtpStatus.BUFFER_TOO_SMALL;
         }
         int ssrc = RtpHeaders.ssrc(b, off);
         SrtpStream stream = streams.get(ssrc);
-        long index = rtpIndex(stream, RtpHeaders.sequence(b, off));
+        long index = rtpIndex(stream, seq);
         if (index < 0) {
             return refusal(index);
         }
         int n = slot.transform.protectRtp(b, off, len, h, ssrc, index, slot.mki);
+        if (carriesRoc) {
+            // RFC 4771 RCCm3: the ROC as the last four octets, after the MKI
+            isg.srtp.crypto.Bytes.putInt(b, off + n, (int) (index >>> 16));
+            n += ROC_LENGTH;
+        }
         commitRtp(stream, ssrc, index, slot);
         p.length(n);
         return SrtpStatus.OK;
