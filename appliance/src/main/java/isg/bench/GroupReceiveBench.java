@@ -2,6 +2,7 @@ package isg.bench;
 
 import isg.mc.McIdentity;
 import isg.mc.McKeyRing;
+import isg.mc.MediaProfile;
 import isg.mc.MikeyKdf;
 import isg.mc.MkiReceiveContext;
 import isg.srtp.MasterKey;
@@ -10,6 +11,7 @@ import isg.srtp.SrtpPolicy;
 import isg.srtp.SrtpSender;
 import isg.srtp.SrtpStatus;
 import isg.srtp.SrtpSuite;
+import isg.srtp.crypto.JdkBackend;
 import java.security.InvalidKeyException;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -49,7 +51,8 @@ final class GroupReceiveBench {
         random.nextBytes(gmk);
         random.nextBytes(rand);
         int gmkId = random.nextInt() & 0x0FFFFFFF; // purpose tag 0: GMK
-        SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).maxStreams(Math.max(64, talkers))
+        // TS 33.180 Table E.2-1: AES-128-GCM with RCCm3, the ROC trailer in every packet
+        SrtpPolicy policy = MediaProfile.MC_DEFAULT.policy(JdkBackend.INSTANCE, 8).maxStreams(Math.max(64, talkers))
                 .build();
         int perTalker = packets / talkers;
         byte[][] wire = new byte[perTalker * talkers][];

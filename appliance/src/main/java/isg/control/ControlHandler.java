@@ -1,6 +1,7 @@
 package isg.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -15,10 +16,16 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import isg.mc.KeyMaterialException;
+import isg.mc.MediaProfile;
 import isg.relay.Relay;
 import isg.relay.RelayException;
 import isg.relay.Session;
 import isg.relay.SessionSpec;
+import isg.srtp.MasterKey;
+import isg.srtp.SrtpPolicy;
+import isg.srtp.SrtpSuite;
+import isg.srtp.crypto.CryptoBackend;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.StringJoiner;
@@ -120,20 +127,23 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                         throw new RelayException(409, "inside.group needs the gateway to be a member of an MC domain "
                                 + "(an mc: section in its configuration)");
                     }
+                    MediaProfile profile = groupProfile(group);
+                    spec = spec.withInsideProfile(profile.suite(), profile.rocTransmissionRate());
                     if (group.sendGmkId() != null) {
                         try {
                             spec = spec.withInsideSendKey(mc.groupSendKey(group.sendGmkId(), group.csId(),
-                                    spec.insideSuite()));
-                        } catch (isg.mc.KeyMaterialException e) {
+                                    profile.suite()));
+                        } catch (KeyMaterialException e) {
                             throw new RelayException(422, "inside.group.gmkId: " + e.getMessage());
                         }
                     }
-                    s = relay.create(spec, mc.receiveContext(group.policy(relay.config().backend(), mc.streamsPerGroup()),
-                            group.csId()));
+                    SrtpPolicy members = profile.policy(CryptoBackend.named(relay.config().backend()),
+                            group.mkiLength()).maxStreams(mc.streamsPerGroup()).build();
+                    s = relay.create(spec, mc.receiveContext(members, group.csId()));
                 }
             } finally {
                 // the contexts hold session keys now; the master keys of the request are not kept
-                for (isg.srtp.MasterKey k : new isg.srtp.MasterKey[] {spec.insideReceiveKey(), spec.insideSendKey()}) {
+                for (MasterKey k : new MasterKey[] {spec.insideReceiveKey(), spec.insideSendKey()}) {
                     if (k != null) {
                         k.close();
                     }
@@ -170,15 +180,56 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             byte[] message = SessionRequests.base64(n, "message");
             try {
                 isg.mc.MikeySakkeReceiver.ReceivedKey k = mc.receive(message);
-                return json(201, "{\"domain\":\"" + k.domain() + "\",\"purpose\":\"" + k.purpose() + "\",\"keyId\":\""
-                        + String.format("%08x", k.keyId()) + "\",\"csbId\":\"" + String.format("%08x", k.csbId())
-                        + "\",\"key\":\"" + k.stored().uri() + "\"" + (k.notBefore() == null ? "" : ",\"notBefore\":\""
-                        + k.notBefore() + "\"") + ",\"notAfter\":\"" + k.notAfter() + "\"}");
+                ObjectNode a = SessionRequests.JSON.createObjectNode();
+                a.put("domain", k.domain()).put("purpose", k.purpose().name())
+                        .put("keyId", String.format("%08x", k.keyId())).put("csbId", String.format("%08x", k.csbId()))
+                        .put("key", k.stored().uri());
+                if (k.notBefore() != null) {
+                    a.put("notBefore", k.notBefore().toString());
+                }
+                a.put("notAfter", k.notAfter().toString());
+                // how media under the key is protected, by crypto session ("*": every one, #CS = 0)
+                ObjectNode media = a.putObject("media");
+                k.profiles().forEach((cs, profile) -> media.put(cs == isg.mc.McKeyRing.ANY_CRYPTO_SESSION ? "*"
+                        : Integer.toString(cs), profile.toString()));
+                return json(201, a.toString());
             } catch (isg.mc.MikeyException e) {
                 throw new RelayException(422, e.getMessage());
             }
         }
         throw new RelayException(404, "no resource " + path + "; the API has /sessions, /sessions/{id}, /status, /mikey");
+    }
+
+    /**
+     * A group's media profile: what the request names (inside.suite, inside.rocTransmissionRate;
+     * RCCm3 with R = 1 by default on an AEAD suite), else what the GMK's I_MESSAGE said for this
+     * crypto session, else TS 33.180's default. A request that contradicts the GMK is refused.
+     */
+    private MediaProfile groupProfile(SessionRequests.Group group) throws RelayException {
+        MediaProfile fromKey = null;
+        if (group.sendGmkId() != null) {
+            try {
+                fromKey = mc.profile(group.sendGmkId(), group.csId());
+            } catch (KeyMaterialException e) {
+                throw new RelayException(422, "inside.group.gmkId: " + e.getMessage());
+            }
+        }
+        if (group.suite() == null && group.rocTransmissionRate() == null) {
+            return fromKey != null ? fromKey : MediaProfile.MC_DEFAULT;
+        }
+        SrtpSuite suite = group.suite() != null ? group.suite()
+                : fromKey != null ? fromKey.suite() : MediaProfile.MC_DEFAULT.suite();
+        int rate = group.rocTransmissionRate() != null ? group.rocTransmissionRate() : suite.aead() ? 1 : 0;
+        if (rate != 0 && !suite.aead()) {
+            throw new RelayException(400, "inside.rocTransmissionRate (RFC 4771 RCCm3) needs an AEAD inside.suite");
+        }
+        MediaProfile asked = new MediaProfile(suite, rate, true);
+        if (fromKey != null && (fromKey.suite() != asked.suite()
+                || fromKey.rocTransmissionRate() != asked.rocTransmissionRate())) {
+            throw new RelayException(409, String.format("inside.suite/rocTransmissionRate ask for %s, but the I_MESSAGE "
+                    + "of GMK %08x gives crypto session %d %s", asked, group.sendGmkId(), group.csId(), fromKey));
+        }
+        return asked;
     }
 
     private Session session(String id) throws RelayException {

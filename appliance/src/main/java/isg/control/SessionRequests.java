@@ -165,12 +165,12 @@ final class SessionRequests {
         }
     }
 
-    /** {@code inside.group}: receive the MC side by MKI from the key plane (33.180), not by a receiveKey. */
-    record Group(SrtpSuite suite, int csId, int mkiLength, Integer sendGmkId) {
-        isg.srtp.SrtpPolicy policy(String backend, int maxStreams) {
-            return isg.srtp.SrtpPolicy.builder(suite).backend(isg.srtp.crypto.CryptoBackend.named(backend))
-                    .mkiLength(mkiLength).maxStreams(maxStreams).build();
-        }
+    /**
+     * {@code inside.group}: receive the MC side by MKI from the key plane (33.180), not by a
+     * receiveKey. {@code suite} and {@code rocTransmissionRate} are what the request said, or
+     * null: the profile then comes from the GMK's I_MESSAGE or TS 33.180's default.
+     */
+    record Group(SrtpSuite suite, Integer rocTransmissionRate, int csId, int mkiLength, Integer sendGmkId) {
     }
 
     /** The inside leg's {@code group} object, or null: {"csId": 4, "mki": 8} (8: GMK-ID||GUK-ID, 4: PCK-ID). */
@@ -203,7 +203,29 @@ final class SessionRequests {
             }
             gmkId = Integer.parseUnsignedInt(gmkHex, 16);
         }
-        return new Group(SrtpSuite.fromName(text(in, "suite", "inside.", true)), cs.asInt(), mkiLength, gmkId);
+        String suite = text(in, "suite", "inside.", false);
+        return new Group(suite == null ? null : suite(suite), rocRate(in), cs.asInt(), mkiLength, gmkId);
+    }
+
+    private static SrtpSuite suite(String name) throws RelayException {
+        try {
+            return SrtpSuite.fromName(name);
+        } catch (IllegalArgumentException e) {
+            throw new RelayException(400, "inside.suite: " + e.getMessage());
+        }
+    }
+
+    /** {@code inside.rocTransmissionRate}: RFC 4771 RCCm3's R, 0 for none; null when not given. */
+    static Integer rocRate(JsonNode in) throws RelayException {
+        JsonNode r = in.get("rocTransmissionRate");
+        if (r == null || r.isNull()) {
+            return null;
+        }
+        if (!r.isInt() || r.asInt() < 0 || r.asInt() > 0xFFFF) {
+            throw new RelayException(400, "inside.rocTransmissionRate must be a whole number 0-65535 (RFC 4771 RCCm3's "
+                    + "R: every R-th packet carries the ROC; 0: none)");
+        }
+        return r.asInt();
     }
 
     /** A required base64 string field. */
@@ -232,7 +254,8 @@ final class SessionRequests {
         if (in == null || !in.isObject()) {
             throw new RelayException(400, "inside is required: {\"remote\":\"host:port\", ...}");
         }
-        onlyFields(in, "inside.", Set.of("remote", "suite", "receiveKey", "sendKey", "mki", "group"));
+        onlyFields(in, "inside.", Set.of("remote", "suite", "receiveKey", "sendKey", "mki", "group",
+                "rocTransmissionRate"));
         boolean group = in.has("group") && !in.get("group").isNull();
         InetSocketAddress insideRemote = address(text(in, "remote", "inside.", true), "inside.remote");
         InetSocketAddress outsideRemote = null;
@@ -251,13 +274,11 @@ final class SessionRequests {
         SrtpSuite suite = null;
         MasterKey rx = null;
         MasterKey tx = null;
+        Integer rocRate = rocRate(in);
         if (mode == Session.Mode.REPROTECT) {
-            String s = text(in, "suite", "inside.", true);
-            try {
-                suite = SrtpSuite.fromName(s);
-            } catch (IllegalArgumentException e) {
-                throw new RelayException(400, "inside.suite: " + e.getMessage());
-            }
+            String s = text(in, "suite", "inside.", !group);
+            // a group's suite may come from its GMK's I_MESSAGE or TS 33.180's default: see group()
+            suite = s == null ? null : suite(s);
             byte[] mki = null;
             String mkiHex = text(in, "mki", "inside.", false);
             if (mkiHex != null) {
@@ -279,12 +300,16 @@ final class SessionRequests {
                 throw new RelayException(400, "inside.group.gmkId and inside.sendKey exclude each other: the gateway "
                         + "sends into the group keyed from the GMK");
             }
+            if (!sendsAsMember && suite == null) {
+                throw new RelayException(400, "inside.suite is required with an inside.sendKey");
+            }
             rx = group ? null : key(text(in, "receiveKey", "inside.", true), suite, mki, "inside.receiveKey");
             tx = sendsAsMember ? null : key(text(in, "sendKey", "inside.", true), suite, mki, "inside.sendKey");
-        } else if (in.has("suite") || in.has("receiveKey") || in.has("sendKey") || group) {
+        } else if (in.has("suite") || in.has("receiveKey") || in.has("sendKey") || group || rocRate != null) {
             throw new RelayException(400, "a hop session carries end-to-end SRTP: it takes no inside keys");
         }
-        return new SessionSpec(id, mode, partner, insideRemote, outsideRemote, suite, rx, tx, partnerNonce);
+        return new SessionSpec(id, mode, partner, insideRemote, outsideRemote, suite, rx, tx, partnerNonce,
+                rocRate == null ? 0 : rocRate);
     }
 
     /** A PATCH of a session: any of the inside peer, the outside peer, the partner gateway's nonce. */

@@ -20,13 +20,28 @@ public final class McKeyRing implements AutoCloseable {
         private final String member;
         private final Instant notBefore;
         private final Instant notAfter;
+        private final Map<Integer, MediaProfile> profiles;
 
-        Entry(byte[] key, byte[] rand, String member, Instant notBefore, Instant notAfter) {
+        Entry(byte[] key, byte[] rand, String member, Instant notBefore, Instant notAfter,
+                Map<Integer, MediaProfile> profiles) {
             this.key = key;
             this.rand = rand;
             this.member = member;
             this.notBefore = notBefore;
             this.notAfter = notAfter;
+            this.profiles = profiles;
+        }
+
+        /**
+         * How media of crypto session {@code csId} under this key is protected: as the key's
+         * I_MESSAGE said (its SP payload), or TS 33.180's default where it said nothing.
+         */
+        public MediaProfile profile(int csId) {
+            MediaProfile p = profiles.get(csId);
+            if (p == null) {
+                p = profiles.getOrDefault(ANY_CRYPTO_SESSION, MediaProfile.MC_DEFAULT);
+            }
+            return p;
         }
 
         /** The gateway's own URI in the domain the key came from (its identity as a group member), or null. */
@@ -52,6 +67,9 @@ public final class McKeyRing implements AutoCloseable {
         }
     }
 
+    /** The profile key that applies to every crypto session (a message with #CS = 0). */
+    public static final int ANY_CRYPTO_SESSION = -1;
+
     private final Map<Integer, Entry> keys = new ConcurrentHashMap<>();
     private final Clock clock;
 
@@ -70,7 +88,14 @@ public final class McKeyRing implements AutoCloseable {
      * wiping) any earlier one.
      */
     public void put(int keyId, byte[] key, byte[] rand, String member, Instant notBefore, Instant notAfter) {
-        Entry old = keys.put(keyId, new Entry(key.clone(), rand.clone(), member, notBefore, notAfter));
+        put(keyId, key, rand, member, notBefore, notAfter, Map.of());
+    }
+
+    /** As above, with the media profile of each crypto session (by CS ID) the key's message gave. */
+    public void put(int keyId, byte[] key, byte[] rand, String member, Instant notBefore, Instant notAfter,
+            Map<Integer, MediaProfile> profiles) {
+        Entry old = keys.put(keyId, new Entry(key.clone(), rand.clone(), member, notBefore, notAfter,
+                Map.copyOf(profiles)));
         if (old != null) {
             McCrypto.wipe(old.key);
         }

@@ -188,6 +188,18 @@ public final class McPlane implements AutoCloseable {
     }
 
     /**
+     * How media of crypto session {@code csId} under the GMK {@code gmkId} is protected, as the
+     * GMK's I_MESSAGE said (its SP payload) or TS 33.180's default (Table E.2-1).
+     */
+    public MediaProfile profile(int gmkId, int csId) throws KeyMaterialException {
+        McKeyRing.Entry e = McIdentity.Purpose.of(gmkId) == McIdentity.Purpose.GMK ? ring.get(gmkId) : null;
+        if (e == null) {
+            throw new KeyMaterialException(String.format("no valid GMK %08x is held (it comes by MIKEY-SAKKE first)", gmkId));
+        }
+        return e.profile(csId);
+    }
+
+    /**
      * The master key the gateway sends into a group with, as a member (33.180 F.1.3): from the GMK
      * {@code gmkId} it holds, with its own GUK-ID (GMK-ID XOR its user salt) as CSB ID, for crypto
      * session {@code csId}; MKI = GMK-ID || GUK-ID, so every member derives the same key from the

@@ -30,6 +30,11 @@ public final class MikeyException extends Exception {
         KEY_REVOKED,
         /** The sender's key parameters give an expiry time already past. */
         KEY_EXPIRED,
+        /**
+         * The SP payload asks for media protection the gateway cannot apply exactly (an algorithm,
+         * length, rate or parameter it does not speak): nothing is stored.
+         */
+        UNSUPPORTED_POLICY,
         /** The vault refused the key. */
         STORE_FAILED
     }

@@ -55,9 +55,14 @@ public final class MikeySakkeReceiver implements AutoCloseable {
         }
     }
 
-    /** What was received and stored; the key itself stays in the vault. */
+    /**
+     * What was received and stored; the key itself stays in the vault. {@code profiles}: the media
+     * profile of each crypto session by CS ID, from the message's SP payloads (empty for #CS = 0:
+     * then every crypto session takes {@link MediaProfile#MC_DEFAULT}).
+     */
     public record ReceivedKey(String domain, McIdentity.Purpose purpose, int keyId, int csbId, byte[] rand,
-            KeyInfo stored, Instant notBefore, Instant notAfter, KeyParameters parameters) {
+            KeyInfo stored, Instant notBefore, Instant notAfter, KeyParameters parameters,
+            Map<Integer, MediaProfile> profiles) {
     }
 
     private final KeyVault vault;
@@ -141,6 +146,7 @@ public final class MikeySakkeReceiver implements AutoCloseable {
         if (m.sakkeParams() != MikeyMessage.SAKKE_PARAMS_1) {
             throw new MikeyException(Reason.UNSUPPORTED, "SAKKE parameter set " + m.sakkeParams());
         }
+        Map<Integer, MediaProfile> profiles = profiles(m);
         int csb = m.csbId();
         McIdentity.Purpose tagged = McIdentity.Purpose.of(csb);
         KeyPurpose purpose = tagged == null ? null : switch (tagged) {
@@ -230,12 +236,62 @@ public final class MikeySakkeReceiver implements AutoCloseable {
             }
             seen.put(replayKey, ts + skewSeconds);
             if (ring != null) {
-                ring.put(keyId, key, m.rand(), home.ownUri, notBefore, notAfter);
+                ring.put(keyId, key, m.rand(), home.ownUri, notBefore, notAfter, profiles);
             }
-            return new ReceivedKey(home.domain, tagged, keyId, csb, m.rand(), stored, notBefore, notAfter, params);
+            return new ReceivedKey(home.domain, tagged, keyId, csb, m.rand(), stored, notBefore, notAfter, params,
+                    profiles);
         } finally {
             McCrypto.wipe(key);
         }
+    }
+
+    /**
+     * The media profile of each crypto session (RFC 3830 §6.1 CS ID map, §6.10 SP payloads): the
+     * SP payloads its policy numbers name, or, where it names none that the message carries,
+     * TS 33.180's default (Table E.2-1). With #CS = 0 the message's SP payloads apply to every
+     * crypto session (under {@link McKeyRing#ANY_CRYPTO_SESSION}), and without any, the default.
+     * A crypto session for another protocol than SRTP, or a policy the gateway cannot apply,
+     * refuses the message.
+     */
+    static Map<Integer, MediaProfile> profiles(MikeyMessage m) throws MikeyException {
+        Map<Integer, MediaProfile> out = new java.util.TreeMap<>();
+        if (m.sessions().isEmpty() && !m.policies().isEmpty()) {
+            // #CS = 0 (a PCK or CSK message, 33.180 E.3/E.4): the SP payload is the policy of
+            // every crypto session the key is used for
+            java.util.List<byte[]> params = new java.util.ArrayList<>();
+            for (MikeyMessage.Policy p : m.policies()) {
+                if (p.protocol() != 0) {
+                    throw new MikeyException(Reason.UNSUPPORTED_POLICY, "SP payload " + p.number() + " is for protocol "
+                            + p.protocol() + ", expected 0 (SRTP)");
+                }
+                params.add(p.parameters());
+            }
+            out.put(McKeyRing.ANY_CRYPTO_SESSION, SrtpSecurityPolicy.profile(params, "#CS = 0 (SP payload)"));
+        }
+        for (MikeyMessage.CryptoSession cs : m.sessions()) {
+            String where = "crypto session " + cs.csId();
+            if (cs.protocol() != 0) {
+                throw new MikeyException(Reason.UNSUPPORTED_POLICY, where + ": protocol " + cs.protocol()
+                        + ", expected 0 (SRTP)");
+            }
+            java.util.List<byte[]> params = new java.util.ArrayList<>();
+            for (byte number : cs.policies()) {
+                for (MikeyMessage.Policy p : m.policies()) {
+                    if (p.number() == (number & 0xFF)) {
+                        if (p.protocol() != 0) {
+                            throw new MikeyException(Reason.UNSUPPORTED_POLICY, where + ": SP payload " + p.number()
+                                    + " is for protocol " + p.protocol() + ", expected 0 (SRTP)");
+                        }
+                        params.add(p.parameters());
+                    }
+                }
+            }
+            if (out.put(cs.csId(), params.isEmpty() ? MediaProfile.MC_DEFAULT
+                    : SrtpSecurityPolicy.profile(params, where + " (SP payload)")) != null) {
+                throw new MikeyException(Reason.MALFORMED, "two crypto sessions with CS ID " + cs.csId());
+            }
+        }
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /** The message's 3GPP key parameters (33.180 E.6), opened with the key it carries; null when absent. */

@@ -42,6 +42,7 @@ public final class MkiReceiveContext implements SrtpUnprotector {
     /** The kept senders by MKI (4 or 8 octets read as a number); guarded by this. */
     private final Map<Long, Talker> talkers = new HashMap<>();
     private long refusedMkis;
+    private long profileMismatches;
     private long letGo;
     /** New-sender derivations allowed: a token bucket refilled at {@code newPerSecond}, one second deep. */
     private final double newPerNano;
@@ -139,6 +140,9 @@ public final class MkiReceiveContext implements SrtpUnprotector {
         }
         int mkiLength = policy.mkiLength();
         int end = p.offset() + p.length();
+        if (!rtcp && p.length() >= 4 && policy.carriesRoc(Bytes.getShort(p.array(), p.offset() + 2))) {
+            end -= 4; // RFC 4771 RCCm3: the ROC follows the MKI
+        }
         int at = rtcp ? policy.suite().srtcpIndexOffset(end, mkiLength) + 4 : policy.suite().srtpMkiOffset(end, mkiLength);
         int overhead = rtcp ? policy.suite().srtcpOverhead(mkiLength) : policy.suite().srtpOverhead(mkiLength);
         if (p.length() < (rtcp ? 8 : 12) + overhead || at < p.offset() || at + mkiLength > end) {
@@ -152,6 +156,12 @@ public final class MkiReceiveContext implements SrtpUnprotector {
         McKeyRing.Entry entry = ring.get(keyId);
         if (entry == null || group != (mkiLength == 8)) {
             refusedMkis++;
+            return SrtpStatus.UNKNOWN_KEY;
+        }
+        if (!entry.profile(csId).matches(policy)) {
+            // the key's I_MESSAGE gives this crypto session another protection than this context's
+            refusedMkis++;
+            profileMismatches++;
             return SrtpStatus.UNKNOWN_KEY;
         }
         long now = System.nanoTime();
@@ -270,6 +280,14 @@ public final class MkiReceiveContext implements SrtpUnprotector {
     /** Senders let go: silent for the idle time, or displaced from a full table by a new one. */
     public synchronized long sendersLetGo() {
         return letGo;
+    }
+
+    /**
+     * Packets under a key whose I_MESSAGE gives this crypto session another media profile (suite
+     * or RCC) than the session's context: refused, since they cannot be read as the context reads.
+     */
+    public synchronized long profileMismatches() {
+        return profileMismatches;
     }
 
     /** Packets whose MKI named no usable key or whose derived key did not authenticate them. */

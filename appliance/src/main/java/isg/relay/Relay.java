@@ -189,12 +189,14 @@ public final class Relay implements AutoCloseable {
             if (spec.mode() == Session.Mode.REPROTECT) {
                 if (inRx == null) {
                     SrtpPolicy insidePolicy = SrtpPolicy.builder(spec.insideSuite()).backend(backend)
-                            .mkiLength(spec.insideReceiveKey().mki().length).build();
+                            .mkiLength(spec.insideReceiveKey().mki().length).rocTransmissionRate(spec.insideRocRate())
+                            .build();
                     inRx = new SrtpReceiver(insidePolicy, spec.insideReceiveKey());
                     undo.add(inRx);
                 }
                 inTx = new SrtpSender(SrtpPolicy.builder(spec.insideSuite()).backend(backend)
-                        .mkiLength(spec.insideSendKey().mki().length).build(), spec.insideSendKey());
+                        .mkiLength(spec.insideSendKey().mki().length).rocTransmissionRate(spec.insideRocRate()).build(),
+                        spec.insideSendKey());
                 undo.add(inTx);
             }
             int inPort = insidePorts.take();
@@ -357,6 +359,12 @@ public final class Relay implements AutoCloseable {
                 && (spec.insideSuite() == null || (spec.insideReceiveKey() == null && !receiverGiven)
                         || spec.insideSendKey() == null)) {
             throw new RelayException(400, "a reprotect session needs inside.suite, inside.receiveKey and inside.sendKey");
+        }
+        if (spec.insideRocRate() < 0 || spec.insideRocRate() > 0xFFFF) {
+            throw new RelayException(400, "inside.rocTransmissionRate must be 0-65535 (0: the ROC is not carried)");
+        }
+        if (spec.insideRocRate() != 0 && (spec.insideSuite() == null || !spec.insideSuite().aead())) {
+            throw new RelayException(400, "inside.rocTransmissionRate (RFC 4771 RCCm3) needs an AEAD inside.suite");
         }
     }
 

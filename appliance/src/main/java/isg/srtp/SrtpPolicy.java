@@ -88,7 +88,7 @@ public final class SrtpPolicy {
     }
 
     /** Whether an SRTP packet with sequence number {@code seq} carries its ROC (RFC 4771 §3). */
-    boolean carriesRoc(int seq) {
+    public boolean carriesRoc(int seq) {
         return rocTransmissionRate != 0 && seq % rocTransmissionRate == 0;
     }
 

@@ -125,6 +125,8 @@ class MikeyApiTest {
         HttpResponse<String> r = post("/mikey", message("gmk"));
         assertEquals(201, r.statusCode(), r.body());
         assertTrue(r.body().contains("\"purpose\":\"GMK\"") && r.body().contains("\"keyId\":\"0e144748\""), r.body());
+        assertTrue(r.body().contains("\"media\":{\"4\":\"AEAD_AES_128_GCM RCCm3 R=1\"}"), "the SP payload's profile: "
+                + r.body());
         assertEquals(1, vault.list(Actor.API).stream().filter(k -> k.purpose() == KeyPurpose.GMK).count());
         r = post("/mikey", message("gmk"));
         assertEquals(422, r.statusCode());
@@ -178,6 +180,11 @@ class MikeyApiTest {
         r = post("/sessions", String.format(asMember, "0aaaaaaa").replace("grp4", "grp5"));
         assertEquals(422, r.statusCode());
         assertTrue(r.body().contains("no valid GMK 0aaaaaaa"), r.body());
+        // a request that contradicts the profile the GMK's I_MESSAGE gave is refused
+        r = post("/sessions", String.format(asMember, "0e144748").replace("grp4", "grp6")
+                .replace("\"suite\":\"AEAD_AES_128_GCM\"", "\"suite\":\"AEAD_AES_128_GCM\",\"rocTransmissionRate\":0"));
+        assertEquals(409, r.statusCode(), r.body());
+        assertTrue(r.body().contains("gives crypto session 4 AEAD_AES_128_GCM RCCm3 R=1"), r.body());
         r = post("/sessions", String.format(asMember, "1e144748").replace("grp4", "grp5"));
         assertEquals(400, r.statusCode());
         r = post("/sessions", String.format(asMember, "0e144748").replace("grp4", "grp5")
@@ -186,7 +193,7 @@ class MikeyApiTest {
         assertTrue(r.body().contains("exclude each other"), r.body());
         assertEquals(2, relay.sessions().size());
         // what it sends, every member receives from the MKI alone; the gateway is Alice here
-        isg.srtp.SrtpPolicy group = isg.srtp.SrtpPolicy.builder(isg.srtp.SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
+        isg.srtp.SrtpPolicy group = isg.mc.MediaProfile.MC_DEFAULT.policy(isg.srtp.crypto.JdkBackend.INSTANCE, 8).build();
         try (isg.srtp.MasterKey k = mc.groupSendKey(0x0e144748, 4, isg.srtp.SrtpSuite.AEAD_AES_128_GCM);
                 isg.srtp.SrtpSender gateway = new isg.srtp.SrtpSender(group, k);
                 isg.mc.McKeyRing memberRing = new isg.mc.McKeyRing(Clock.systemUTC())) {

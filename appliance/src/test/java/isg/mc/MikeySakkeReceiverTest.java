@@ -117,6 +117,48 @@ class MikeySakkeReceiverTest {
     }
 
     @Test
+    void streamwideMessagesCarryTheMcDefaultMediaProfile() throws Exception {
+        MikeySakkeReceiver.ReceivedKey gmk = streamwideMember("alice", SW_TIME).receive(StreamwideVectors.message("gmk"));
+        assertEquals(java.util.Map.of(4, MediaProfile.MC_DEFAULT), gmk.profiles(), "CS 4, Table E.2-1");
+        close();
+        MikeySakkeReceiver.ReceivedKey pck = streamwideMember("bob", SW_TIME).receive(StreamwideVectors.message("pck"));
+        assertEquals(java.util.Map.of(McKeyRing.ANY_CRYPTO_SESSION, MediaProfile.MC_DEFAULT), pck.profiles(),
+                "#CS = 0: the SP payload applies to every crypto session");
+    }
+
+    @Test
+    void aPolicyTheGatewayCannotApplyRefusesTheMessageAndStoresNothing() throws Exception {
+        Instant now = Instant.parse("2026-11-27T12:00:00Z");
+        Clock clock = Clock.fixed(now, ZoneOffset.UTC);
+        McIdentity.KeyPeriod month = new McIdentity.KeyPeriod(2_592_000, 0);
+        long period = month.number(now);
+        long ntp = now.getEpochSecond() + McIdentity.NTP_UNIX_OFFSET;
+        TestKms kms = new TestKms("kms.police.example", month);
+        vault = SoftVault.open(dir.resolve("k.bcfks"), "pass".toCharArray(), true, AuditLog.inMemory(), clock);
+        try (McKeyRing ring = new McKeyRing(clock)) {
+            receiver = new MikeySakkeReceiver(vault, clock, Duration.ofMinutes(5), ring);
+            receiver.join("police", kms.uri, kms.kpak, kms.z, month, "sip:isg@police.example");
+            receiver.addRsk(kms.uri, period, kms.rsk("sip:isg@police.example", period));
+            byte[] gmk = new byte[16];
+            new Random(1).nextBytes(gmk);
+            // RCCm1 (2): ROC-carrying packets integrity protected by a truncated HMAC, not spoken here
+            byte[] rccm1 = {0, 1, 1, 2, 1, 2, 13, 1, 1};
+            MikeyException e = assertThrows(MikeyException.class, () -> receiver.receive(kms.message(
+                    "sip:dispatch@police.example", "sip:isg@police.example", kms, McIdentity.Purpose.GMK.tag(0x123), 4,
+                    gmk, ntp, period, null, null, rccm1)));
+            assertEquals(Reason.UNSUPPORTED_POLICY, e.reason());
+            assertTrue(e.getMessage().contains("crypto session 4") && e.getMessage().contains("authentication algorithm 2"),
+                    e.getMessage());
+            assertEquals(List.of(), vault.list(Actor.API), "nothing stored");
+            assertEquals(0, ring.size());
+            // the same key with the MC profile is taken, and its profile kept for media
+            MikeySakkeReceiver.ReceivedKey k = receiver.receive(kms.message("sip:dispatch@police.example",
+                    "sip:isg@police.example", kms, McIdentity.Purpose.GMK.tag(0x123), 4, gmk, ntp, period));
+            assertEquals(MediaProfile.MC_DEFAULT, ring.get(k.keyId()).profile(4));
+        }
+    }
+
+    @Test
     void everyKindBuiltHereIsReceivedAndWrongPurposesOrKmsAreRefused() throws Exception {
         Instant now = Instant.parse("2026-11-27T12:00:00Z");
         Clock clock = Clock.fixed(now, ZoneOffset.UTC);
@@ -237,6 +279,13 @@ class MikeySakkeReceiverTest {
         /** As above, with 3GPP key parameters sealed under {@code paramsKey} (normally {@code key}) when given. */
         byte[] message(String from, String to, TestKms toKms, int csbId, int csId, byte[] key, long ntp, long number,
                 KeyParameters params, byte[] paramsKey) throws Exception {
+            return message(from, to, toKms, csbId, csId, key, ntp, number, params, paramsKey,
+                    SrtpSecurityPolicyTest.TABLE_E2_1);
+        }
+
+        /** As above, with the SP payload's parameters {@code policy}. */
+        byte[] message(String from, String to, TestKms toKms, int csbId, int csId, byte[] key, long ntp, long number,
+                KeyParameters params, byte[] paramsKey, byte[] policy) throws Exception {
             byte[] uidI = McIdentity.uid(from, uri, period, number);
             byte[] uidR = McIdentity.uid(to, toKms.uri, toKms.period, number);
             Eccsi.SigningKey signer = Eccsi.issue(ksak, uidI);
@@ -246,7 +295,7 @@ class MikeySakkeReceiverTest {
                     .identity(MikeyMessage.ROLE_UID_I, uidI).identity(MikeyMessage.ROLE_UID_R, uidR)
                     .identity(MikeyMessage.ROLE_KMS_I, uri.getBytes(StandardCharsets.US_ASCII))
                     .identity(MikeyMessage.ROLE_KMS_R, toKms.uri.getBytes(StandardCharsets.US_ASCII))
-                    .policy(0, new byte[] {0, 1, 6, 1, 1, 16});
+                    .policy(0, policy);
             if (csId > 0) {
                 b.genericSession(csId, new byte[8]);
             }

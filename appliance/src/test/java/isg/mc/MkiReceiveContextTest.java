@@ -13,6 +13,7 @@ import isg.srtp.SrtpPolicy;
 import isg.srtp.SrtpSender;
 import isg.srtp.SrtpStatus;
 import isg.srtp.SrtpSuite;
+import isg.srtp.crypto.JdkBackend;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,7 +37,8 @@ class MkiReceiveContextTest {
     private final byte[] gmk = StreamwideVectors.hex("gmk.key");
     private final byte[] rand = StreamwideVectors.hex("gmk.rand");
     private final int gmkId = StreamwideVectors.id("gmk.id");
-    private final SrtpPolicy policy = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(8).build();
+    /** TS 33.180 Table E.2-1: AES-128-GCM with RCCm3, the ROC in every packet after the MKI. */
+    private final SrtpPolicy policy = MediaProfile.MC_DEFAULT.policy(JdkBackend.INSTANCE, 8).build();
 
     @TempDir
     Path dir;
@@ -88,6 +90,35 @@ class MkiReceiveContextTest {
                 }
                 assertEquals(3, rx.senders());
                 assertEquals(2, rx.refusedMkis());
+            }
+        }
+    }
+
+    @Test
+    void aTalkerWhoseKeyGivesAnotherProfileIsRefusedAndCounted() throws Exception {
+        try (McKeyRing ring = new McKeyRing(Clock.systemUTC())) {
+            // the GMK's I_MESSAGE gave crypto session 4 AES-256-GCM: a context keyed for Table E.2-1's
+            // AES-128-GCM would derive the wrong keys, so its talkers are refused without a derivation
+            MediaProfile aes256 = new MediaProfile(SrtpSuite.AEAD_AES_256_GCM, 1, true);
+            ring.put(gmkId, gmk, rand, "sip:isg@mc.example", null, null, java.util.Map.of(CS_ID_MCPTT_GROUP, aes256));
+            try (MkiReceiveContext rx = new MkiReceiveContext(policy, ring, CS_ID_MCPTT_GROUP, 16, IDLE);
+                    SrtpSender tx = talker(policy, gmk, gmkId, rand, "sip:bob@streamwide.com")) {
+                PacketBuffer p = rtp(0x1000, 1, "hello".getBytes());
+                assertEquals(SrtpStatus.OK, tx.protectRtp(p));
+                assertEquals(SrtpStatus.UNKNOWN_KEY, rx.unprotectRtp(p));
+                assertEquals(1, rx.profileMismatches());
+                assertEquals(0, rx.senders());
+            }
+            // a context built as the key says takes the talker who follows it
+            SrtpPolicy asKeyed = aes256.policy(JdkBackend.INSTANCE, 8).build();
+            int guk = McIdentity.gukId(gmkId, gmk, "sip:bob@streamwide.com");
+            try (MkiReceiveContext rx = new MkiReceiveContext(asKeyed, ring, CS_ID_MCPTT_GROUP, 16, IDLE);
+                    SrtpSender tx = sender(asKeyed, MikeyKdf.masterKey(gmk, CS_ID_MCPTT_GROUP, guk, rand, 32),
+                            MikeyKdf.masterSalt(gmk, CS_ID_MCPTT_GROUP, guk, rand, 12), mki(gmkId, guk))) {
+                PacketBuffer p = rtp(0x1000, 2, "hello".getBytes());
+                assertEquals(SrtpStatus.OK, tx.protectRtp(p));
+                assertEquals(SrtpStatus.OK, rx.unprotectRtp(p));
+                assertEquals(0, rx.profileMismatches());
             }
         }
     }
@@ -221,7 +252,7 @@ class MkiReceiveContextTest {
             int cskId = StreamwideVectors.id("csk.id");
             ring.put(pckId, pck, pckRand, null);
             ring.put(cskId, csk, cskRand, null);
-            SrtpPolicy fourOctetMki = SrtpPolicy.builder(SrtpSuite.AEAD_AES_128_GCM).mkiLength(4).build();
+            SrtpPolicy fourOctetMki = MediaProfile.MC_DEFAULT.policy(JdkBackend.INSTANCE, 4).build();
             byte[] pckMki = java.nio.ByteBuffer.allocate(4).putInt(pckId).array();
             byte[] cskMki = java.nio.ByteBuffer.allocate(4).putInt(cskId).array();
             int csPrivateInitiator = 0;

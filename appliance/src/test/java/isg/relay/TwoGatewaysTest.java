@@ -126,7 +126,8 @@ class TwoGatewaysTest {
         MasterKey d = isg.srtp.TestPackets.randomKey(suite, null, random);
         try (McKeyRing ring = new McKeyRing(java.time.Clock.systemUTC())) {
             ring.put(gmkId, gmk, rand, null);
-            SrtpPolicy group = SrtpPolicy.builder(suite).mkiLength(8).build();
+            // TS 33.180 Table E.2-1: RCCm3, the ROC after the MKI of every packet
+            SrtpPolicy group = isg.mc.MediaProfile.MC_DEFAULT.policy(isg.srtp.crypto.JdkBackend.INSTANCE, 8).build();
             MkiReceiveContext members = new MkiReceiveContext(group, ring, csId, 64, java.time.Duration.ofMinutes(5));
             Session h = home.create(new SessionSpec("group-1", Session.Mode.REPROTECT, "partner", mcHome.address(), null,
                     suite, null, toHomeMc), members);
