@@ -56,6 +56,9 @@ public final class KeysCommand {
             "  import-transport --label L --key-file F [--owner O]   key ceremony: a TRANSPORT key from its clear value",
             "  import --label L --purpose P --bits N --transport URI --wrapped-file F [--owner O] [--id HEX] [--not-after T]",
             "                           an AES key wrapped under a transport key (RFC 5649), raw or hex file",
+            "  import-rsk --domain D --period N --transport URI --wrapped-file F [--label L]",
+            "                           the gateway's SAKKE RSK for MC domain D and key period N (RFC 6508, 257 octets",
+            "                           04||x||y), wrapped under a transport key (RFC 5649); validated when the gateway starts",
             "  import-cert --label L --purpose KMS_CERTIFICATE|PARTNER_TLS_CERTIFICATE --cert-file F [--owner O]",
             "  export-public --uri URI  PEM of a public key or certificate",
             "  destroy --uri URI",
@@ -66,6 +69,8 @@ public final class KeysCommand {
             "keys are named by RFC 7512 URIs, e.g. pkcs11:token=isg;object=partner-a-master");
 
     private static final Set<String> FLAGS = Set.of("--create", "--yes");
+    /** An RSK of SAKKE parameter set 1 (RFC 6509): an uncompressed point 04 || x || y of 1 + 2 * 128 octets. */
+    static final int RSK_LENGTH = 257;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -242,6 +247,29 @@ public final class KeysCommand {
                 out.println(vault.importWrapped(Actor.CLI, spec(o, purpose(o)), need(o, "--transport"),
                         keyBytes(Path.of(need(o, "--wrapped-file")))).toJson());
                 return 0;
+            case "import-rsk": {
+                String domain = need(o, "--domain");
+                long period;
+                try {
+                    period = Long.parseLong(need(o, "--period"));
+                } catch (NumberFormatException e) {
+                    throw new Usage("--period must be a key period number (a whole number)");
+                }
+                if (period < 0) {
+                    throw new Usage("--period must be a key period number (0 or more)");
+                }
+                NewKey spec;
+                try {
+                    spec = new NewKey(o.getOrDefault("--label", "rsk-" + domain + "-" + period), null,
+                            KeyPurpose.SAKKE_RSK, domain, null, RSK_LENGTH * 8)
+                            .withAttributes(Map.of(isg.mc.McPlane.ATTRIBUTE_PERIOD, Long.toString(period)));
+                } catch (IllegalArgumentException e) {
+                    throw new Usage(e.getMessage());
+                }
+                out.println(vault.importWrapped(Actor.CLI, spec, need(o, "--transport"),
+                        keyBytes(Path.of(need(o, "--wrapped-file")))).toJson());
+                return 0;
+            }
             case "import-cert": {
                 byte[] der = Files.readAllBytes(Path.of(need(o, "--cert-file")));
                 String text = new String(der, StandardCharsets.US_ASCII);

@@ -38,7 +38,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * limits: {maxSessions: 1000, idleTimeout: 60s}
  * crypto: {backend: jdk}
  * control: {listen: "127.0.0.1:8080", tokenFile: control.token}
- * mc: {domains: {police: {kms: ..., kpak: 04..., z: 04..., keyPeriod: 2592000, uri: ..., rskDir: ...}}}
+ * mc: {domains: {police: {kms: ..., kpak: 04..., z: 04..., keyPeriod: 2592000, uri: ...}}}
  *     # see isg.mc.McConfig
  * </pre>
  */
@@ -261,8 +261,8 @@ public final class ConfigLoader {
         java.util.List<isg.mc.McConfig.Domain> domains = new java.util.ArrayList<>();
         Node dn = mc.get("domains");
         if (!(dn instanceof MappingNode) || ((MappingNode) dn).getValue().isEmpty()) {
-            throw error(dn == null ? node : dn, "mc.domains", "a mapping of domain name to {kms, kpak, z, keyPeriod, uri, "
-                    + "rskDir}");
+            throw error(dn == null ? node : dn, "mc.domains", "a mapping of domain name to {kms, kpak, z, keyPeriod, uri} "
+                    + "or {kmsCertificate, uri}");
         }
         for (NodeTuple t : ((MappingNode) dn).getValue()) {
             String name = scalar(t.getKeyNode(), "mc.domains");
@@ -274,7 +274,12 @@ public final class ConfigLoader {
             Map<String, Node> d = map(t.getValueNode(), f, Set.of("kms", "kpak", "z", "keyPeriod", "keyPeriodOffset",
                     "uri", "rskDir", "kmsCertificate"));
             String uri = text(d, "uri", f + "uri", t.getValueNode(), true);
-            Path rskDir = path(d, "rskDir", f + "rskDir", true);
+            if (d.containsKey("rskDir")) {
+                // a receiver secret key is a secret of the gateway's identity: it lives in the vault
+                throw error(d.get("rskDir"), f + "rskDir", "nothing: RSKs are no longer read from files in clear. Import "
+                        + "each one into the vault, wrapped under a transport key (isg keys import-rsk --domain " + name
+                        + " --period N --transport URI --wrapped-file F), delete the files and remove rskDir");
+            }
             if (d.containsKey("kmsCertificate")) {
                 for (String k : new String[] {"kms", "kpak", "z", "keyPeriod", "keyPeriodOffset"}) {
                     if (d.containsKey(k)) {
@@ -283,7 +288,7 @@ public final class ConfigLoader {
                 }
                 isg.mc.KmsCertificate cert = certificate(d.get("kmsCertificate"), f + "kmsCertificate");
                 domains.add(new isg.mc.McConfig.Domain(name, cert.kmsUri(), cert.kpak(), cert.z(), cert.period(), uri,
-                        rskDir, cert));
+                        cert));
                 continue;
             }
             String kms = text(d, "kms", f + "kms", t.getValueNode(), true);
@@ -293,7 +298,7 @@ public final class ConfigLoader {
             int offset = d.containsKey("keyPeriodOffset") ? integer(d, "keyPeriodOffset", f + "keyPeriodOffset", 0,
                     length - 1) : 0;
             domains.add(new isg.mc.McConfig.Domain(name, kms, kpak, z, new isg.mc.McIdentity.KeyPeriod(length, offset),
-                    uri, rskDir, null));
+                    uri, null));
         }
         Map<String, byte[]> trust = new LinkedHashMap<>();
         if (mc.containsKey("trust")) {

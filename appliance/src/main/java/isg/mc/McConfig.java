@@ -1,6 +1,5 @@
 package isg.mc;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +22,10 @@ import java.util.Map;
  *       z: 04...               # the KMS's public key (SAKKE), hex
  *       keyPeriod: 2592000     # seconds (UserKeyPeriod)
  *       keyPeriodOffset: 0     # seconds (UserKeyOffset)
- *       uri: sip:isg@police.example
- *       rskDir: /etc/isg/rsk/police   # one file per key period: &lt;number&gt;.rsk, hex
+ *       uri: sip:isg@police.example   # its RSKs are in the vault: isg keys import-rsk --domain police
  *     fire-mutual-aid:                # or: the KMS certificate (33.180 Annex D XML) in place of
  *       kmsCertificate: /etc/isg/kms/fire.xml   # kms, kpak, z, keyPeriod and keyPeriodOffset
  *       uri: sip:isg@fire.example
- *       rskDir: /etc/isg/rsk/fire
  *   trust:
  *     kms.fire.example: 04...  # a partner KMS's KPAK
  *   trustCertificates: [/etc/isg/kms/ambulance.xml]   # partner KMSs by certificate
@@ -43,6 +40,6 @@ public record McConfig(Duration skew, List<Domain> domains, Map<String, byte[]> 
 
     /** A domain the gateway belongs to; {@code certificate} is the KMS certificate it was read from, or null. */
     public record Domain(String name, String kms, byte[] kpak, byte[] z, McIdentity.KeyPeriod period, String uri,
-            Path rskDir, KmsCertificate certificate) {
+            KmsCertificate certificate) {
     }
 }

@@ -90,10 +90,24 @@ public final class McIdentity {
      * KDF(GMK, FC = 0x50, P0 = the user's MC service ID), so the purpose tag survives the XOR.
      */
     public static int userSalt(byte[] gmk, String userUri) {
-        byte[] out = kdf(gmk, 0x50, userUri.getBytes(StandardCharsets.UTF_8));
+        try (KeyedHmac k = KeyedHmac.of(gmk)) {
+            return userSalt(k, userUri);
+        } catch (KeyMaterialException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** As {@link #userSalt(byte[], String)}, keyed wherever the GMK is (the vault). */
+    public static int userSalt(KeyedHmac gmk, String userUri) throws KeyMaterialException {
+        byte[] out = gmk.mac(kdfInput(0x50, userUri.getBytes(StandardCharsets.UTF_8)));
         int salt = ((out[28] & 0xFF) << 24 | (out[29] & 0xFF) << 16 | (out[30] & 0xFF) << 8 | (out[31] & 0xFF)) & 0x0FFFFFFF;
         McCrypto.wipe(out);
         return salt;
+    }
+
+    /** As {@link #gukId(int, byte[], String)}, keyed wherever the GMK is (the vault). */
+    public static int gukId(int gmkId, KeyedHmac gmk, String userUri) throws KeyMaterialException {
+        return gmkId ^ userSalt(gmk, userUri);
     }
 
     /** GUK-ID = GMK-ID XOR user salt; the same XOR takes a GUK-ID back to its GMK-ID. */
@@ -106,12 +120,17 @@ public final class McIdentity {
      * HMAC-SHA-256(key, FC || P0 || L0 || P1 || L1 ...), each Li two octets; all 32 octets.
      */
     static byte[] kdf(byte[] key, int fc, byte[]... params) {
+        return McCrypto.hmacSha256(key).doFinal(kdfInput(fc, params));
+    }
+
+    /** FC || P0 || L0 || P1 || L1 ... */
+    static byte[] kdfInput(int fc, byte[]... params) {
         ByteArrayOutputStream s = new ByteArrayOutputStream();
         s.write(fc);
         for (byte[] p : params) {
             param(s, p);
         }
-        return McCrypto.hmacSha256(key).doFinal(s.toByteArray());
+        return s.toByteArray();
     }
 
     private static void param(ByteArrayOutputStream s, byte[] p) {

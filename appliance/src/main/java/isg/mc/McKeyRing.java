@@ -6,23 +6,26 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The MC keys (GMK, PCK, CSK) a media context derives from, by 33.180 key identifier, with the
- * RAND and crypto session ID of the message that carried them. The MIKEY KDF runs in software
- * (HMAC-SHA-256 in the BC FIPS module), so these keys are held in memory as well as in the vault;
- * {@link #close()} and {@link #remove} overwrite them. Entries have no toString with key bytes.
+ * The MC keys (GMK, PCK, CSK) media contexts derive from, by 33.180 key identifier, with the
+ * RAND of the message that carried them, the gateway's identity in their domain, their validity
+ * and the media profile of each crypto session. The gateway's keys stay in the vault: an entry
+ * holds a {@link KeyedHmac} that runs the MIKEY KDF's HMAC there ({@link #putInVault}), so the
+ * ring can be rebuilt from the vault after a restart. Keys given as bytes ({@link #put}, for
+ * tests and tools) are held in memory and overwritten by {@link #close()} and {@link #remove}.
+ * Entries have no toString with key bytes.
  */
 public final class McKeyRing implements AutoCloseable {
 
-    /** One key: value, RAND of its I_MESSAGE, validity. */
+    /** One key: where its HMAC runs, RAND of its I_MESSAGE, validity, media profiles. */
     public static final class Entry {
-        private final byte[] key;
+        private final KeyedHmac key;
         private final byte[] rand;
         private final String member;
         private final Instant notBefore;
         private final Instant notAfter;
         private final Map<Integer, MediaProfile> profiles;
 
-        Entry(byte[] key, byte[] rand, String member, Instant notBefore, Instant notAfter,
+        Entry(KeyedHmac key, byte[] rand, String member, Instant notBefore, Instant notAfter,
                 Map<Integer, MediaProfile> profiles) {
             this.key = key;
             this.rand = rand;
@@ -49,7 +52,8 @@ public final class McKeyRing implements AutoCloseable {
             return member;
         }
 
-        byte[] key() {
+        /** HMAC-SHA-256 keyed by this key, wherever it is. */
+        KeyedHmac key() {
             return key;
         }
 
@@ -63,12 +67,14 @@ public final class McKeyRing implements AutoCloseable {
 
         @Override
         public String toString() {
-            return "McKey[" + key.length * 8 + " bits, until " + notAfter + ", value withheld]";
+            return "McKey[" + key + ", until " + notAfter + "]";
         }
     }
 
     /** The profile key that applies to every crypto session (a message with #CS = 0). */
     public static final int ANY_CRYPTO_SESSION = -1;
+    /** What {@link #holds} has both keys authenticate: equal MACs, equal keys. */
+    private static final byte[] CHECK = "isg key ring: same key?".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private final Map<Integer, Entry> keys = new ConcurrentHashMap<>();
     private final Clock clock;
@@ -94,10 +100,20 @@ public final class McKeyRing implements AutoCloseable {
     /** As above, with the media profile of each crypto session (by CS ID) the key's message gave. */
     public void put(int keyId, byte[] key, byte[] rand, String member, Instant notBefore, Instant notAfter,
             Map<Integer, MediaProfile> profiles) {
-        Entry old = keys.put(keyId, new Entry(key.clone(), rand.clone(), member, notBefore, notAfter,
+        hold(keyId, new Entry(KeyedHmac.of(key), rand.clone(), member, notBefore, notAfter, Map.copyOf(profiles)));
+    }
+
+    /** Holds the key kept in {@code vault} at {@code uri}: it never enters memory, its HMAC runs there. */
+    public void putInVault(int keyId, isg.hsm.KeyVault vault, String uri, byte[] rand, String member,
+            Instant notBefore, Instant notAfter, Map<Integer, MediaProfile> profiles) {
+        hold(keyId, new Entry(KeyedHmac.inVault(vault, uri), rand.clone(), member, notBefore, notAfter,
                 Map.copyOf(profiles)));
+    }
+
+    private void hold(int keyId, Entry e) {
+        Entry old = keys.put(keyId, e);
         if (old != null) {
-            McCrypto.wipe(old.key);
+            old.key.close();
         }
     }
 
@@ -114,16 +130,26 @@ public final class McKeyRing implements AutoCloseable {
         return e;
     }
 
-    /** Whether the ring holds exactly {@code key} under {@code keyId} (compared in constant time). */
+    /**
+     * Whether the ring holds exactly {@code key} under {@code keyId}: both authenticate the same
+     * string and the MACs are compared in constant time (the held key may be in the vault).
+     */
     public boolean holds(int keyId, byte[] key) {
         Entry e = keys.get(keyId);
-        return e != null && java.security.MessageDigest.isEqual(e.key, key);
+        if (e == null) {
+            return false;
+        }
+        try (KeyedHmac given = KeyedHmac.of(key)) {
+            return java.security.MessageDigest.isEqual(e.key.mac(CHECK), given.mac(CHECK));
+        } catch (KeyMaterialException ex) {
+            return false;
+        }
     }
 
     public boolean remove(int keyId) {
         Entry e = keys.remove(keyId);
         if (e != null) {
-            McCrypto.wipe(e.key);
+            e.key.close();
         }
         return e != null;
     }

@@ -1,15 +1,16 @@
 package isg.mc;
 
+import isg.hsm.Actor;
+import isg.hsm.KeyInfo;
+import isg.hsm.KeyPurpose;
+import isg.hsm.KeyType;
 import isg.hsm.KeyVault;
+import isg.hsm.VaultException;
 import isg.srtp.MasterKey;
 import isg.srtp.SrtpPolicy;
 import isg.srtp.SrtpSuite;
 import isg.srtp.crypto.Bytes;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.EnumMap;
 import java.util.HexFormat;
@@ -27,6 +28,18 @@ import java.util.function.BiConsumer;
  */
 public final class McPlane implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(McPlane.class.getName());
+    /** The attribute of a SAKKE_RSK vault entry that names its key period number. */
+    public static final String ATTRIBUTE_PERIOD = "period";
+
+    /** Derives keys held in the vault for new talkers, off the packet threads. */
+    private final java.util.concurrent.ExecutorService keying = java.util.concurrent.Executors.newFixedThreadPool(2,
+            r -> {
+                Thread t = new Thread(r, "isg-mc-keying");
+                t.setDaemon(true);
+                return t;
+            });
+
     private final McConfig config;
     private final McKeyRing ring;
     private final MikeySakkeReceiver receiver;
@@ -43,8 +56,11 @@ public final class McPlane implements AutoCloseable {
     }
 
     /**
-     * Joins every configured domain and installs its RSKs; any bad key material stops the start
-     * with the file or field and the reason.
+     * Joins every configured domain and installs its RSKs from the vault (SAKKE_RSK entries owned
+     * by the domain, their key period in the attribute {@code period}); holds in the key ring the
+     * MC keys the vault kept from earlier runs, so group and private calls are received again with
+     * no I_MESSAGE sent anew. Any bad key material stops the start, naming the field or the vault
+     * key and the reason.
      */
     public static McPlane start(McConfig config, KeyVault vault, Clock clock) throws IOException {
         McKeyRing ring = new McKeyRing(clock);
@@ -65,6 +81,12 @@ public final class McPlane implements AutoCloseable {
                     throw new IOException(c.file() + ": PubAuthKey: " + e.getMessage());
                 }
             }
+            List<KeyInfo> held;
+            try {
+                held = vault.list(Actor.INTERNAL);
+            } catch (VaultException e) {
+                throw new IOException("the vault does not list its keys: " + e.getMessage(), e);
+            }
             for (McConfig.Domain d : config.domains()) {
                 if (d.certificate() != null) {
                     d.certificate().checkValidAt(clock.instant());
@@ -75,34 +97,20 @@ public final class McPlane implements AutoCloseable {
                     throw new IOException("mc.domains." + d.name() + ": " + e.getMessage());
                 }
                 int installed = 0;
-                try (DirectoryStream<Path> files = Files.newDirectoryStream(d.rskDir(), "*.rsk")) {
-                    for (Path f : files) {
-                        String name = f.getFileName().toString();
-                        long number;
-                        try {
-                            number = Long.parseLong(name.substring(0, name.length() - 4));
-                        } catch (NumberFormatException e) {
-                            throw new IOException(f + ": an RSK file is named <key period number>.rsk");
-                        }
-                        byte[] rsk;
-                        try {
-                            rsk = HexFormat.of().parseHex(Files.readString(f, StandardCharsets.US_ASCII).strip());
-                        } catch (IllegalArgumentException e) {
-                            throw new IOException(f + ": not hexadecimal");
-                        }
-                        try {
-                            r.addRsk(d.kms(), number, rsk);
-                        } catch (KeyMaterialException e) {
-                            throw new IOException(f + ": " + e.getMessage());
-                        } finally {
-                            McCrypto.wipe(rsk);
-                        }
+                for (KeyInfo k : held) {
+                    if (k.purpose() == KeyPurpose.SAKKE_RSK && d.name().equals(k.owner())) {
+                        installRsk(r, vault, d, k);
                         installed++;
                     }
                 }
                 if (installed == 0) {
-                    throw new IOException(d.rskDir() + ": no <period>.rsk file for domain '" + d.name() + "'");
+                    throw new IOException("the vault holds no RSK for domain '" + d.name() + "'; import the gateway's "
+                            + "RSK for each key period, wrapped under a transport key: isg keys import-rsk --domain "
+                            + d.name() + " --period N --transport URI --wrapped-file F");
                 }
+            }
+            for (KeyInfo k : held) {
+                holdFromVault(ring, vault, config, k);
             }
         } catch (IOException | RuntimeException e) {
             r.close();
@@ -110,6 +118,61 @@ public final class McPlane implements AutoCloseable {
             throw e;
         }
         return new McPlane(config, ring, r);
+    }
+
+    /** One RSK from the vault, validated for the gateway's UID in its key period. */
+    private static void installRsk(MikeySakkeReceiver r, KeyVault vault, McConfig.Domain d, KeyInfo k)
+            throws IOException {
+        String which = "vault key " + k.label() + " (RSK of domain '" + d.name() + "'";
+        long number;
+        try {
+            number = Long.parseLong(String.valueOf(k.attribute(ATTRIBUTE_PERIOD)));
+        } catch (NumberFormatException e) {
+            throw new IOException(which + "): no key period number in its attribute '" + ATTRIBUTE_PERIOD + "'");
+        }
+        byte[] rsk;
+        try {
+            rsk = vault.readSecret(Actor.INTERNAL, k.uri());
+        } catch (VaultException e) {
+            throw new IOException(which + ", key period " + number + "): " + e.getMessage(), e);
+        }
+        try {
+            r.addRsk(d.kms(), number, rsk);
+        } catch (KeyMaterialException e) {
+            throw new IOException(which + ", key period " + number + "): " + e.getMessage());
+        } finally {
+            McCrypto.wipe(rsk);
+        }
+    }
+
+    /**
+     * An MC key an earlier run received and the vault kept: held in the ring again (its HMAC runs
+     * in the vault), with the RAND, identity and media profiles stored beside it. Keys of domains
+     * the gateway no longer belongs to, and keys an earlier ISG stored without these, are left.
+     */
+    private static void holdFromVault(McKeyRing ring, KeyVault vault, McConfig config, KeyInfo k) {
+        if (!k.purpose().mcKey() || k.type() != KeyType.GENERIC_SECRET
+                || config.domains().stream().noneMatch(d -> d.name().equals(k.owner()))) {
+            return;
+        }
+        String rand = k.attribute(MikeySakkeReceiver.ATTRIBUTE_RAND);
+        String member = k.attribute(MikeySakkeReceiver.ATTRIBUTE_MEMBER);
+        if (rand == null || member == null || k.id().length() != 8) {
+            LOG.log(System.Logger.Level.WARNING, "MC key " + k.label() + " lacks what media needs (RAND, identity): it "
+                    + "keys media again once its I_MESSAGE is sent again");
+            return;
+        }
+        Map<Integer, MediaProfile> profiles = new java.util.TreeMap<>();
+        for (Map.Entry<String, String> a : k.attributes().entrySet()) {
+            if (a.getKey().startsWith(MikeySakkeReceiver.ATTRIBUTE_PROFILE)) {
+                String cs = a.getKey().substring(MikeySakkeReceiver.ATTRIBUTE_PROFILE.length());
+                profiles.put(cs.equals("*") ? McKeyRing.ANY_CRYPTO_SESSION : Integer.parseInt(cs),
+                        MediaProfile.decode(a.getValue()));
+            }
+        }
+        String notBefore = k.attribute(MikeySakkeReceiver.ATTRIBUTE_NOT_BEFORE);
+        ring.putInVault(Integer.parseUnsignedInt(k.id(), 16), vault, k.uri(), HexFormat.of().parseHex(rand), member,
+                notBefore == null ? null : java.time.Instant.parse(notBefore), k.notAfter(), profiles);
     }
 
     /**
@@ -184,7 +247,7 @@ public final class McPlane implements AutoCloseable {
      */
     public MkiReceiveContext receiveContext(SrtpPolicy policy, int csId) {
         return new MkiReceiveContext(policy, ring, csId, config.maxTalkers(), config.talkerIdle(),
-                config.newTalkersPerSecond());
+                config.newTalkersPerSecond(), keying);
     }
 
     /**
@@ -215,8 +278,9 @@ public final class McPlane implements AutoCloseable {
         Bytes.putInt(mki, 0, gmkId);
         Bytes.putInt(mki, 4, gukId);
         byte[] k = MikeyKdf.masterKey(e.key(), csId, gukId, e.rand(), suite.masterKeyLength());
-        byte[] salt = MikeyKdf.masterSalt(e.key(), csId, gukId, e.rand(), suite.masterSaltLength());
+        byte[] salt = null;
         try {
+            salt = MikeyKdf.masterSalt(e.key(), csId, gukId, e.rand(), suite.masterSaltLength());
             return new MasterKey(k, salt, mki);
         } finally {
             McCrypto.wipe(k, salt);
@@ -225,6 +289,7 @@ public final class McPlane implements AutoCloseable {
 
     @Override
     public void close() {
+        keying.shutdownNow();
         receiver.close();
         ring.close();
     }

@@ -36,6 +36,20 @@ public record MediaProfile(SrtpSuite suite, int rocTransmissionRate, boolean srt
         return p.suite() == suite && p.rocTransmissionRate() == rocTransmissionRate;
     }
 
+    /** "SUITE R SRTCP-ENCRYPTION", e.g. "AEAD_AES_128_GCM 1 1": how the vault keeps it beside a key. */
+    public String encode() {
+        return suite.name() + " " + rocTransmissionRate + " " + (srtcpEncryption ? 1 : 0);
+    }
+
+    /** The profile {@link #encode()} wrote. */
+    public static MediaProfile decode(String s) {
+        String[] f = s.trim().split(" ");
+        if (f.length != 3) {
+            throw new IllegalArgumentException("a media profile is 'SUITE R SRTCP', got '" + s + "'");
+        }
+        return new MediaProfile(SrtpSuite.fromName(f[0]), Integer.parseInt(f[1]), f[2].equals("1"));
+    }
+
     @Override
     public String toString() {
         return suite + (rocTransmissionRate == 0 ? "" : " RCCm3 R=" + rocTransmissionRate)

@@ -29,6 +29,40 @@ public final class MikeyKdf {
         return prf(tgk, label(SALT, csId, csbId, rand), length);
     }
 
+    /** As {@link #masterKey(byte[], int, int, byte[], int)}, keyed wherever the TGK is (the vault). */
+    public static byte[] masterKey(KeyedHmac tgk, int csId, int csbId, byte[] rand, int length)
+            throws KeyMaterialException {
+        return prf(tgk, label(TEK, csId, csbId, rand), length);
+    }
+
+    /** As {@link #masterSalt(byte[], int, int, byte[], int)}, keyed wherever the TGK is (the vault). */
+    public static byte[] masterSalt(KeyedHmac tgk, int csId, int csbId, byte[] rand, int length)
+            throws KeyMaterialException {
+        return prf(tgk, label(SALT, csId, csbId, rand), length);
+    }
+
+    /**
+     * P(s, label, m) of §4.1.2 for a TGK of one 256-bit piece (every MC key), each HMAC by
+     * {@code s} wherever it is: A_1 = HMAC(s, label), block i = HMAC(s, A_i || label).
+     */
+    static byte[] prf(KeyedHmac s, byte[] label, int length) throws KeyMaterialException {
+        int m = (length + HASH - 1) / HASH;
+        byte[] out = new byte[m * HASH];
+        byte[] a = label;
+        for (int i = 0; i < m; i++) {
+            a = s.mac(a);
+            byte[] in = Arrays.copyOf(a, a.length + label.length);
+            System.arraycopy(label, 0, in, a.length, label.length);
+            byte[] block = s.mac(in);
+            System.arraycopy(block, 0, out, i * HASH, HASH);
+            McCrypto.wipe(block, in);
+        }
+        McCrypto.wipe(a);
+        byte[] result = Arrays.copyOf(out, length);
+        McCrypto.wipe(out);
+        return result;
+    }
+
     /** label = constant || cs_id || csb_id || RAND (§4.1.3). */
     static byte[] label(int constant, int csId, int csbId, byte[] rand) {
         if (csId < 0 || csId > 255) {

@@ -65,6 +65,12 @@ public final class MikeySakkeReceiver implements AutoCloseable {
             Map<Integer, MediaProfile> profiles) {
     }
 
+    /** Attributes stored beside an MC key in the vault (public values, read back at start). */
+    public static final String ATTRIBUTE_RAND = "rand";
+    public static final String ATTRIBUTE_MEMBER = "member";
+    public static final String ATTRIBUTE_NOT_BEFORE = "notBefore";
+    public static final String ATTRIBUTE_PROFILE = "profile.";
+
     private final KeyVault vault;
     private final Clock clock;
     private final long skewSeconds;
@@ -216,8 +222,17 @@ public final class MikeySakkeReceiver implements AutoCloseable {
             }
             KeyInfo stored;
             try {
+                // what the gateway needs to key media with it again after a restart, beside the key
+                Map<String, String> attributes = new java.util.TreeMap<>();
+                attributes.put(ATTRIBUTE_RAND, HexFormat.of().formatHex(m.rand()));
+                attributes.put(ATTRIBUTE_MEMBER, home.ownUri);
+                if (notBefore != null) {
+                    attributes.put(ATTRIBUTE_NOT_BEFORE, notBefore.toString());
+                }
+                profiles.forEach((cs, p) -> attributes.put(ATTRIBUTE_PROFILE + (cs == McKeyRing.ANY_CRYPTO_SESSION ? "*"
+                        : Integer.toString(cs)), p.encode()));
                 stored = vault.importMcKey(Actor.INTERNAL, new NewKey(label, bigEndian(keyId & 0xFFFFFFFFL, 4), purpose,
-                        home.domain, notAfter, key.length * 8), key);
+                        home.domain, notAfter, key.length * 8).withAttributes(attributes), key);
             } catch (VaultException e) {
                 if (e.reason() != VaultException.Reason.DUPLICATE) {
                     throw new MikeyException(Reason.STORE_FAILED, e.getMessage());
@@ -236,7 +251,8 @@ public final class MikeySakkeReceiver implements AutoCloseable {
             }
             seen.put(replayKey, ts + skewSeconds);
             if (ring != null) {
-                ring.put(keyId, key, m.rand(), home.ownUri, notBefore, notAfter, profiles);
+                // the key stays in the vault: the ring runs its HMAC there
+                ring.putInVault(keyId, vault, stored.uri(), m.rand(), home.ownUri, notBefore, notAfter, profiles);
             }
             return new ReceivedKey(home.domain, tagged, keyId, csb, m.rand(), stored, notBefore, notAfter, params,
                     profiles);

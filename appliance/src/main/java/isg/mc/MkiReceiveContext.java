@@ -11,6 +11,9 @@ import java.security.InvalidKeyException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.Map;
 
 /**
@@ -43,6 +46,18 @@ public final class MkiReceiveContext implements SrtpUnprotector {
     private final Map<Long, Talker> talkers = new HashMap<>();
     private long refusedMkis;
     private long profileMismatches;
+    private long awaitingKey;
+    private long lastKeyingWarning = System.nanoTime() - 120_000_000_000L;
+    private static final System.Logger LOG = System.getLogger(MkiReceiveContext.class.getName());
+    /** Runs vault-held keys' derivations off the packet thread; null: every derivation inline. */
+    private final Executor keying;
+    /** Talkers whose key is being derived in the vault; guarded by this. */
+    private final Set<Long> pending = new HashSet<>();
+    /** Keys derived for talkers, waiting for their next packet; guarded by this. */
+    private final Map<Long, Derived> ready = new HashMap<>();
+
+    private record Derived(MasterKey key, long atNanos) {
+    }
     private long letGo;
     /** New-sender derivations allowed: a token bucket refilled at {@code newPerSecond}, one second deep. */
     private final double newPerNano;
@@ -80,6 +95,16 @@ public final class MkiReceiveContext implements SrtpUnprotector {
      */
     public MkiReceiveContext(SrtpPolicy policy, McKeyRing ring, int csId, int maxSenders, Duration idle,
             int newPerSecond) {
+        this(policy, ring, csId, maxSenders, idle, newPerSecond, null);
+    }
+
+    /**
+     * As above; a talker whose MC key is in the vault has its key derived on {@code keying}, off
+     * the packet thread (a vault call may block), and is received from its next packet on.
+     */
+    public MkiReceiveContext(SrtpPolicy policy, McKeyRing ring, int csId, int maxSenders, Duration idle,
+            int newPerSecond, Executor keying) {
+        this.keying = keying;
         if (policy.mkiLength() != 4 && policy.mkiLength() != 8) {
             throw new IllegalArgumentException("33.180 media uses 4- or 8-octet MKIs, not " + policy.mkiLength());
         }
@@ -165,26 +190,50 @@ public final class MkiReceiveContext implements SrtpUnprotector {
             return SrtpStatus.UNKNOWN_KEY;
         }
         long now = System.nanoTime();
-        tokens = Math.min(burst, tokens + (now - refilledNanos) * newPerNano);
-        refilledNanos = now;
-        if (tokens < 1) {
-            throttled++;
-            refusedMkis++;
-            return SrtpStatus.UNKNOWN_KEY;
-        }
-        tokens -= 1;
-        Talker displaced = null;
-        if (talkers.size() >= maxSenders) {
-            displaced = longestSilent();
-            if (displaced == null) {
+        long number = number(mki);
+        Derived waiting = ready.remove(number);
+        MasterKey key = waiting == null ? null : waiting.key;
+        if (key == null) {
+            if (pending.contains(number)) {
+                awaitingKey++;
+                return SrtpStatus.UNKNOWN_KEY;
+            }
+            tokens = Math.min(burst, tokens + (now - refilledNanos) * newPerNano);
+            refilledNanos = now;
+            if (tokens < 1) {
+                throttled++;
+                refusedMkis++;
+                return SrtpStatus.UNKNOWN_KEY;
+            }
+            if (talkers.size() >= maxSenders && longestSilent() == null) {
+                refusedMkis++;
+                return SrtpStatus.UNKNOWN_KEY;
+            }
+            tokens -= 1;
+            if (entry.key().remote() && keying != null) {
+                // the key is in the vault: derive off the packet thread; this talker's packets are
+                // refused until its key is ready (its first, at the vault's speed)
+                pending.add(number);
+                keying.execute(() -> deriveLater(entry, mki, csbId, number));
+                awaitingKey++;
+                return SrtpStatus.UNKNOWN_KEY;
+            }
+            try {
+                key = derive(entry, mki, csbId);
+            } catch (KeyMaterialException e) {
                 refusedMkis++;
                 return SrtpStatus.UNKNOWN_KEY;
             }
         }
-        byte[] k = MikeyKdf.masterKey(entry.key(), csId, csbId, entry.rand(), policy.suite().masterKeyLength());
-        byte[] salt = MikeyKdf.masterSalt(entry.key(), csId, csbId, entry.rand(), policy.suite().masterSaltLength());
-        MasterKey key = new MasterKey(k, salt, mki);
-        McCrypto.wipe(k, salt);
+        Talker displaced = null;
+        if (talkers.size() >= maxSenders) {
+            displaced = longestSilent();
+            if (displaced == null) {
+                key.close();
+                refusedMkis++;
+                return SrtpStatus.UNKNOWN_KEY;
+            }
+        }
         try {
             if (receiver == null) {
                 receiver = new SrtpReceiver(policy, key);
@@ -208,6 +257,49 @@ public final class MkiReceiveContext implements SrtpUnprotector {
             refusedMkis++;
         }
         return s;
+    }
+
+    /** The talker's SRTP master key and salt by the MIKEY KDF, keyed wherever its MC key is. */
+    private MasterKey derive(McKeyRing.Entry entry, byte[] mki, int csbId) throws KeyMaterialException {
+        byte[] k = MikeyKdf.masterKey(entry.key(), csId, csbId, entry.rand(), policy.suite().masterKeyLength());
+        byte[] salt = null;
+        try {
+            salt = MikeyKdf.masterSalt(entry.key(), csId, csbId, entry.rand(), policy.suite().masterSaltLength());
+            return new MasterKey(k, salt, mki);
+        } finally {
+            McCrypto.wipe(k, salt);
+        }
+    }
+
+    /** On the keying thread: derives a talker's key in the vault and leaves it for its next packet. */
+    private void deriveLater(McKeyRing.Entry entry, byte[] mki, int csbId, long number) {
+        MasterKey key = null;
+        try {
+            key = derive(entry, mki, csbId);
+        } catch (KeyMaterialException | RuntimeException e) {
+            synchronized (this) {
+                refusedMkis++;
+                long now = System.nanoTime();
+                if (now - lastKeyingWarning > 60_000_000_000L) {
+                    lastKeyingWarning = now;
+                    LOG.log(System.Logger.Level.WARNING, "a talker's key could not be derived in the vault (its packets "
+                            + "are refused): " + e.getMessage());
+                }
+            }
+        }
+        synchronized (this) {
+            pending.remove(number);
+            if (key != null) {
+                if (closed) {
+                    key.close();
+                } else {
+                    Derived old = ready.put(number, new Derived(key, System.nanoTime()));
+                    if (old != null) {
+                        old.key.close();
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -240,7 +332,18 @@ public final class MkiReceiveContext implements SrtpUnprotector {
     /** Notes which senders spoke since the last call; lets go of those silent for the idle time. */
     @Override
     public synchronized void housekeeping(long nowNanos) {
-        if (closed || receiver == null) {
+        if (closed) {
+            return;
+        }
+        // keys derived for talkers that never sent again are not kept
+        ready.values().removeIf(d -> {
+            boolean stale = nowNanos - d.atNanos >= idleNanos;
+            if (stale) {
+                d.key.close();
+            }
+            return stale;
+        });
+        if (receiver == null) {
             return;
         }
         receiver.forEachKey((mki, count) -> {
@@ -290,6 +393,14 @@ public final class MkiReceiveContext implements SrtpUnprotector {
         return profileMismatches;
     }
 
+    /**
+     * Packets of talkers whose key was still being derived in the vault (refused as UNKNOWN_KEY:
+     * a talker's first packet, when its MC key is kept in the vault).
+     */
+    public synchronized long awaitingKey() {
+        return awaitingKey;
+    }
+
     /** Packets whose MKI named no usable key or whose derived key did not authenticate them. */
     public synchronized long refusedMkis() {
         return refusedMkis;
@@ -301,6 +412,8 @@ public final class MkiReceiveContext implements SrtpUnprotector {
         if (receiver != null) {
             receiver.close();
         }
+        ready.values().forEach(d -> d.key.close());
+        ready.clear();
     }
 
     private static long number(byte[] mki) {

@@ -146,6 +146,12 @@ public final class Sakke {
      */
     public static Receiver receiver(KmsKey kms, byte[] id, byte[] rsk) throws KeyMaterialException {
         ECPoint k = decode(rsk, "RSK");
+        // a point of the curve outside the order-q subgroup ((0, 0) is one, of order 2) is no RSK,
+        // and would break the Miller loop's line slopes (a division by zero) before the pairing check
+        if (!k.multiply(Q).isInfinity()) {
+            throw new KeyMaterialException("RSK is not a point of order q (a degenerate or small-order point of the "
+                    + "curve; RFC 6508 §2.1)");
+        }
         Receiver r = new Receiver(kms, id.clone(), k);
         ECPoint aPZ = BASE.multiply(McCrypto.integer(id).mod(Q)).add(kms.point).normalize();
         BigInteger w = r.pair(aPZ);

@@ -43,29 +43,52 @@ class KeysCommandTest {
         Path wrapped = dir.resolve("pck.wrapped");
         Files.write(wrapped, VaultDerivationMatchesEngineTest.wrap(java.util.HexFormat.of()
                 .parseHex("000102030405060708090a0b0c0d0e0f"), new byte[16]));
-        assertEquals(0, keys(vault, "import", "--label", "pck-1", "--purpose", "PCK", "--bits", "128", "--transport",
-                "pkcs11:object=kek", "--wrapped-file", wrapped.toString(), "--owner", "home"), err);
+        assertEquals(0, keys(vault, "import", "--label", "pck-1", "--purpose", "INTERCONNECT_MASTER", "--bits", "128",
+                "--transport", "pkcs11:object=kek", "--wrapped-file", wrapped.toString(), "--owner", "home"), err);
+        assertEquals(1, keys(vault, "import", "--label", "gmk-x", "--purpose", "GMK", "--bits", "128", "--transport",
+                "pkcs11:object=kek", "--wrapped-file", wrapped.toString()));
+        assertTrue(err.contains("NOT_PERMITTED") && err.contains("MIKEY-SAKKE"), "MC keys come by MIKEY-SAKKE: " + err);
+        // the gateway's SAKKE RSK, wrapped for the vault by the operator's key ceremony
+        byte[] rsk = new byte[KeysCommand.RSK_LENGTH];
+        rsk[0] = 0x04;
+        rsk[200] = 0x5A;
+        Path wrappedRsk = dir.resolve("rsk.wrapped");
+        javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AESKWP", isg.hsm.Fips.PROVIDER);
+        c.init(javax.crypto.Cipher.WRAP_MODE, new javax.crypto.spec.SecretKeySpec(java.util.HexFormat.of()
+                .parseHex("000102030405060708090a0b0c0d0e0f"), "AES"));
+        Files.writeString(wrappedRsk, java.util.HexFormat.of().formatHex(c.wrap(
+                new javax.crypto.spec.SecretKeySpec(rsk, "HmacSHA512"))) + "\n");
+        assertEquals(0, keys(vault, "import-rsk", "--domain", "police", "--period", "700", "--transport",
+                "pkcs11:object=kek", "--wrapped-file", wrappedRsk.toString()), err);
+        assertTrue(out.contains("\"label\":\"rsk-police-700\"") && out.contains("\"purpose\":\"SAKKE_RSK\"")
+                && out.contains("\"attributes\":{\"period\":\"700\"}"), out);
+        assertEquals(KeysCommand.EXIT_USAGE, keys(vault, "import-rsk", "--domain", "police", "--period", "soon",
+                "--transport", "pkcs11:object=kek", "--wrapped-file", wrappedRsk.toString()));
+        assertEquals(KeysCommand.EXIT_DATA, keys(vault, "import-rsk", "--domain", "police", "--period", "701",
+                "--transport", "pkcs11:object=kek", "--wrapped-file", wrapped.toString()));
+        assertTrue(err.contains("BAD_KEY_MATERIAL"), "a 16-octet value is no RSK: " + err);
         assertEquals(0, keys(vault, "generate", "--label", "tls", "--purpose", "tls_identity"), err);
         assertEquals(0, keys(vault, "list"), err);
-        assertTrue(out.contains("\"label\":\"pck-1\"") && out.contains("\"purpose\":\"PCK\"") && out.contains("\"owner\":\"home\""), out);
+        assertTrue(out.contains("\"label\":\"pck-1\"") && out.contains("\"purpose\":\"INTERCONNECT_MASTER\"") && out.contains("\"owner\":\"home\""), out);
         assertTrue(out.contains("token=" + token), out);
         assertEquals(0, keys(vault, "export-public", "--uri", "pkcs11:object=tls"), err);
         assertTrue(out.startsWith("-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"), out);
         assertEquals(1, keys(vault, "export-public", "--uri", "pkcs11:object=pck-1"));
         assertTrue(err.contains("NOT_PERMITTED") && err.contains("never leaves the vault"), err);
-        assertEquals(KeysCommand.EXIT_DATA, keys(vault, "import", "--label", "pck-2", "--purpose", "PCK", "--bits", "128",
+        assertEquals(KeysCommand.EXIT_DATA, keys(vault, "import", "--label", "pck-2", "--purpose", "INTERCONNECT_MASTER", "--bits", "128",
                 "--transport", "pkcs11:object=kek", "--wrapped-file", keyFile.toString()));
         assertTrue(err.contains("BAD_KEY_MATERIAL"), err);
         assertEquals(KeysCommand.EXIT_USAGE, keys(vault, "generate", "--label", "x", "--purpose", "bogus"));
         assertEquals(KeysCommand.EXIT_USAGE, keys(vault, "zeroize"));
         assertEquals(0, keys(vault, "destroy", "--uri", "pkcs11:object=pck-1"), err);
         assertEquals(0, keys(vault, "zeroize", "--yes"), err);
-        assertTrue(out.contains("zeroised: 2 keys destroyed"), out);
+        assertTrue(out.contains("zeroised: 3 keys destroyed"), out);
         assertEquals(0, keys(vault, "list"), err);
         assertFalse(out.contains("\"label\""), out);
         assertEquals(0, keys(vault, "audit"), err);
         assertTrue(out.contains("\"action\":\"import-transport-ceremony\"") && out.contains("\"actor\":\"CLI\""), out);
         assertFalse(out.contains("000102030405060708090a0b0c0d0e0f"), "no key bytes in the audit log");
+        assertFalse(out.toLowerCase().contains("00005a00"), "no RSK bytes in the audit log");
     }
 
     @Test

@@ -66,7 +66,7 @@ class MikeyApiTest {
         }
     }
 
-    private Path configFile(String user, String rskDir) throws IOException {
+    private Path configFile(String user) throws IOException {
         int base = 31000 + 200 * new java.util.Random().nextInt(40);
         Files.writeString(dir.resolve("pass"), "keystore passphrase\n");
         Files.writeString(dir.resolve("token"), TOKEN + "\n");
@@ -87,17 +87,18 @@ class MikeyApiTest {
                 "      z: " + StreamwideVectors.text("kms.z"),
                 "      keyPeriod: 16777215",
                 "      uri: " + StreamwideVectors.text(user + ".uri"),
-                "      rskDir: " + rskDir,
                 "  trust:",
                 "    kms.fire.example: " + StreamwideVectors.text("alice.pvt"),
                 ""));
         return f;
     }
 
+    /** Starts Alice's gateway: her RSK for key period 236 imported wrapped into the vault first. */
     private void start(GatewayConfig c) throws Exception {
         Clock clock = Clock.fixed(SW_TIME, ZoneOffset.UTC);
         vault = SoftVault.open(c.keystore(), "keystore passphrase".toCharArray(), true, AuditLog.inMemory(), clock);
         vault.generate(Actor.CLI, NewKey.of("partner-a-master", KeyPurpose.INTERCONNECT_MASTER, "partner-a").withBits(128));
+        isg.mc.VaultRsk.importInto(vault, "streamwide", 236, StreamwideVectors.hex("alice.rsk"));
         relay = new Relay(c.relay(), vault, 1);
         mc = McPlane.start(c.mc(), vault, clock);
         server = new ControlServer(relay, new InetSocketAddress("127.0.0.1", 0), c.controlTokenFile(), null, mc);
@@ -115,9 +116,7 @@ class MikeyApiTest {
 
     @Test
     void aMikeySakkeMessagePostedToTheApiLandsInTheVaultOnce() throws Exception {
-        Path rsk = Files.createDirectories(dir.resolve("rsk"));
-        Files.writeString(rsk.resolve("236.rsk"), StreamwideVectors.text("alice.rsk") + "\n");
-        GatewayConfig c = ConfigLoader.load(configFile("alice", "rsk"));
+        GatewayConfig c = ConfigLoader.load(configFile("alice"));
         assertEquals(1, c.mc().domains().size());
         start(c);
         java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -214,12 +213,10 @@ class MikeyApiTest {
 
     @Test
     void aDomainConfiguredByItsKmsCertificateReceivesTheSameMessages() throws Exception {
-        Path rsk = Files.createDirectories(dir.resolve("rsk"));
-        Files.writeString(rsk.resolve("236.rsk"), StreamwideVectors.text("alice.rsk") + "\n");
         Files.writeString(dir.resolve("streamwide-kms.xml"), isg.mc.KmsCertificateTest.response(
                 "kms.mydev.streamwide.com", "16777215", StreamwideVectors.text("kms.z"), StreamwideVectors.text("kms.kpak"),
                 "2020-01-01T00:00:00Z", "2040-01-01T00:00:00Z"));
-        Path f = configFile("alice", "rsk");
+        Path f = configFile("alice");
         String yaml = Files.readString(f);
         String byCertificate = yaml.replaceAll("      kms: .*\n", "      kmsCertificate: streamwide-kms.xml\n")
                 .replaceAll("      (kpak|z|keyPeriod): .*\n", "");
@@ -254,7 +251,7 @@ class MikeyApiTest {
 
     @Test
     void badMcConfigurationIsRefusedWithFileFieldAndReason() throws Exception {
-        Path f = configFile("alice", "rsk");
+        Path f = configFile("alice");
         String yaml = Files.readString(f);
         Files.writeString(f, yaml.replace("kpak: 04", "kpak: 05"));
         String m = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
@@ -279,19 +276,34 @@ class MikeyApiTest {
         Files.writeString(f, yaml);
         assertEquals(isg.mc.McConfig.DEFAULT_MAX_TALKERS, ConfigLoader.load(f).mc().maxTalkers());
 
-        // a configuration that parses but whose key material does not hold stops the start
-        Path rsk = Files.createDirectories(dir.resolve("rsk"));
-        GatewayConfig empty = ConfigLoader.load(configFile("alice", "rsk"));
+        // an RSK in a file in clear is no longer taken
+        Files.writeString(f, yaml.replace("      uri:", "      rskDir: rsk\n      uri:"));
+        m = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+        assertTrue(m.contains("mc.domains.streamwide.rskDir") && m.contains("isg keys import-rsk"), m);
+
+        // a configuration that parses but whose key material does not hold stops the start, naming the vault key
+        GatewayConfig empty = ConfigLoader.load(configFile("alice"));
         Clock clock = Clock.fixed(SW_TIME, ZoneOffset.UTC);
         vault = SoftVault.open(empty.keystore(), "keystore passphrase".toCharArray(), true, AuditLog.inMemory(), clock);
         IOException e = assertThrows(IOException.class, () -> McPlane.start(empty.mc(), vault, clock));
-        assertTrue(e.getMessage().contains("no <period>.rsk file"), e.getMessage());
-        Files.writeString(rsk.resolve("236.rsk"), StreamwideVectors.text("bob.rsk"));
+        assertTrue(e.getMessage().contains("no RSK for domain 'streamwide'") && e.getMessage().contains("import-rsk"),
+                e.getMessage());
+        isg.hsm.KeyInfo bobs = isg.mc.VaultRsk.importInto(vault, "streamwide", 236, StreamwideVectors.hex("bob.rsk"));
         e = assertThrows(IOException.class, () -> McPlane.start(empty.mc(), vault, clock));
-        assertTrue(e.getMessage().contains("236.rsk") && e.getMessage().contains("6.1.2"), e.getMessage());
-        Files.writeString(rsk.resolve("236.rsk"), "not hex");
-        e = assertThrows(IOException.class, () -> McPlane.start(empty.mc(), vault, clock));
-        assertTrue(e.getMessage().contains("not hexadecimal"), e.getMessage());
+        assertTrue(e.getMessage().contains("vault key rsk-streamwide-236") && e.getMessage().contains("key period 236")
+                && e.getMessage().contains("6.1.2"), e.getMessage());
         assertTrue(!e.getMessage().contains(StreamwideVectors.text("bob.rsk").substring(0, 20)));
+        vault.destroy(Actor.CLI, bobs.uri());
+        // (0, 0) lies on the SAKKE curve but has order 2: a degenerate RSK is refused by name, not with an ArithmeticException
+        isg.mc.VaultRsk.importInto(vault, "streamwide", 236, degenerate());
+        e = assertThrows(IOException.class, () -> McPlane.start(empty.mc(), vault, clock));
+        assertTrue(e.getMessage().contains("vault key rsk-streamwide-236") && e.getMessage().contains("not a point of order q"),
+                e.getMessage());
+    }
+
+    private static byte[] degenerate() {
+        byte[] point = new byte[isg.mc.Sakke.POINT_LENGTH];
+        point[0] = 0x04;
+        return point;
     }
 }

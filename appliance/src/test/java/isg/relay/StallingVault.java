@@ -119,6 +119,16 @@ final class StallingVault implements KeyVault {
     }
 
     @Override
+    public byte[] hmacSha256(Actor actor, String uri, byte[] data) throws VaultException {
+        return real.hmacSha256(actor, uri, data);
+    }
+
+    @Override
+    public byte[] readSecret(Actor actor, String uri) throws VaultException {
+        return real.readSecret(actor, uri);
+    }
+
+    @Override
     public void destroy(Actor actor, String uri) throws VaultException {
         real.destroy(actor, uri);
     }

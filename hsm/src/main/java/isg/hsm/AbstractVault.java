@@ -58,7 +58,16 @@ abstract class AbstractVault implements KeyVault {
 
     abstract void rawGenerateEc(Meta m) throws VaultException;
 
-    /** Creates a secret key from its value: a transport key (wraps/unwraps) or an MC key (derives). */
+    /** A generic secret (HMAC) key of {@code m.bits()} generated in the store. */
+    abstract void rawGenerateGeneric(Meta m) throws VaultException;
+
+    /** HMAC-SHA-256 over {@code data} with a generic secret key in the store. */
+    abstract byte[] rawHmacSha256(Meta m, byte[] data) throws VaultException;
+
+    /** The value of a secret-data entry, for the caller to use and wipe. */
+    abstract byte[] rawReadSecret(Meta m) throws VaultException;
+
+    /** Creates a secret key from its value: a transport key (wraps/unwraps) or an MC key (HMAC). */
     abstract void rawCreateSecret(Meta m, byte[] clear) throws VaultException;
 
     abstract void rawUnwrap(Meta m, Meta transport, byte[] wrapped) throws VaultException;
@@ -226,9 +235,14 @@ abstract class AbstractVault implements KeyVault {
                 throw new VaultException(Reason.DUPLICATE, "id " + m.idHex() + " is already used by '" + m.label() + "'");
             }
         }
-        int bits = spec.purpose().type() == KeyType.AES ? spec.bits() : spec.purpose().type() == KeyType.EC_P256 ? 256 : 0;
-        return new Meta(spec.label(), id, spec.purpose().type(), spec.purpose(), spec.owner(), bits,
-                clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), spec.notAfter());
+        KeyType type = spec.purpose().type();
+        int bits = switch (type) {
+            case AES, GENERIC_SECRET, SECRET_DATA -> spec.bits();
+            case EC_P256 -> 256;
+            case CERTIFICATE -> 0;
+        };
+        return new Meta(spec.label(), id, type, spec.purpose(), spec.owner(), bits,
+                clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), spec.notAfter(), spec.attributes());
     }
 
     private KeyInfo stored(Meta m) {
@@ -267,8 +281,9 @@ abstract class AbstractVault implements KeyVault {
             switch (m.type()) {
                 case AES -> rawGenerateAes(m);
                 case EC_P256 -> rawGenerateEc(m);
+                case GENERIC_SECRET -> rawGenerateGeneric(m);
                 default -> throw new VaultException(Reason.BAD_REQUEST,
-                        "a " + spec.purpose() + " is imported (a certificate), not generated");
+                        "a " + spec.purpose() + " is imported, not generated");
             }
             return stored(m);
         });
@@ -295,7 +310,7 @@ abstract class AbstractVault implements KeyVault {
     public synchronized KeyInfo importMcKey(Actor actor, NewKey spec, byte[] clear) throws VaultException {
         return audited(actor, "import-mikey-sakke", spec.label(), null, true, () -> {
             KeyPurpose p = spec.purpose();
-            if (p != KeyPurpose.GMK && p != KeyPurpose.PCK && p != KeyPurpose.CSK && p != KeyPurpose.SPK) {
+            if (!p.mcKey()) {
                 throw new VaultException(Reason.NOT_PERMITTED, "only GMK, PCK, CSK and SPK keys arrive by MIKEY-SAKKE, not "
                         + p);
             }
@@ -304,18 +319,40 @@ abstract class AbstractVault implements KeyVault {
                         + (clear == null ? 0 : clear.length));
             }
             Meta m = newMeta(spec.withBits(clear.length * 8));
-            rawCreateSecret(m, clear);
+            byte[] value = hmacKey(clear);
+            try {
+                rawCreateSecret(m, value);
+            } finally {
+                if (value != clear) {
+                    Arrays.fill(value, (byte) 0);
+                }
+            }
             return stored(m);
         });
+    }
+
+    /**
+     * An MC key as the vault keeps it for HMAC-SHA-256: a key shorter than 32 octets is padded with
+     * zeros to 32. HMAC pads a short key with zeros to the hash's block size anyway (RFC 2104 §2),
+     * so HMAC under K || 0...0 is HMAC under K; and tokens that refuse HMAC keys shorter than the
+     * digest (SoftHSM2 does, for CKM_SHA256_HMAC) take it.
+     */
+    static byte[] hmacKey(byte[] key) {
+        return key.length >= 32 ? key : Arrays.copyOf(key, 32);
     }
 
     @Override
     public synchronized KeyInfo importWrapped(Actor actor, NewKey spec, String transportUri, byte[] wrapped)
             throws VaultException {
         return audited(actor, "import-wrapped", spec.label(), null, true, () -> {
-            if (spec.purpose().type() != KeyType.AES || spec.purpose() == KeyPurpose.TRANSPORT) {
-                throw new VaultException(Reason.NOT_PERMITTED, "only AES keys other than transport keys are "
-                        + "imported wrapped, not " + spec.purpose());
+            KeyType type = spec.purpose().type();
+            if (spec.purpose().mcKey()) {
+                throw new VaultException(Reason.NOT_PERMITTED, spec.purpose() + " keys reach the gateway by MIKEY-SAKKE "
+                        + "(POST /mikey), encapsulated to its identity, not wrapped under a transport key");
+            }
+            if ((type != KeyType.AES && type != KeyType.SECRET_DATA) || spec.purpose() == KeyPurpose.TRANSPORT) {
+                throw new VaultException(Reason.NOT_PERMITTED, "only AES keys and secret data other than transport "
+                        + "keys are imported wrapped, not " + spec.purpose());
             }
             Meta t = resolve(transportUri);
             if (t.purpose() != KeyPurpose.TRANSPORT) {
@@ -323,10 +360,11 @@ abstract class AbstractVault implements KeyVault {
                         + " key; keys are unwrapped only with TRANSPORT keys");
             }
             int expected = spec.bits() / 8;
-            // RFC 5649: 8-byte integrity block plus the key padded to a multiple of 8
-            if (wrapped == null || wrapped.length != 8 + ((expected + 7) / 8) * 8) {
-                throw new VaultException(Reason.BAD_KEY_MATERIAL, "a wrapped " + spec.bits() + "-bit key is "
-                        + (8 + ((expected + 7) / 8) * 8) + " bytes (RFC 5649), got " + (wrapped == null ? 0 : wrapped.length));
+            // RFC 5649: 8-byte integrity block plus the key padded to a multiple of 8 (at least 16 in all)
+            int wrappedLength = Math.max(16, 8 + ((expected + 7) / 8) * 8);
+            if (wrapped == null || wrapped.length != wrappedLength) {
+                throw new VaultException(Reason.BAD_KEY_MATERIAL, "a wrapped " + spec.bits() + "-bit value is "
+                        + wrappedLength + " bytes (RFC 5649), got " + (wrapped == null ? 0 : wrapped.length));
             }
             Meta m = newMeta(spec);
             uses.computeIfAbsent(t.label(), l -> new AtomicLong()).incrementAndGet();
@@ -357,8 +395,8 @@ abstract class AbstractVault implements KeyVault {
     public byte[] exportPublic(Actor actor, String uri) throws VaultException {
         return audited(actor, "export-public", labelOf(uri), null, false, () -> {
             Meta m = resolve(uri);
-            if (m.type() == KeyType.AES) {
-                throw new VaultException(Reason.NOT_PERMITTED, m.label() + " is a secret key; it has no public half "
+            if (m.type() != KeyType.EC_P256 && m.type() != KeyType.CERTIFICATE) {
+                throw new VaultException(Reason.NOT_PERMITTED, m.label() + " is a secret; it has no public half "
                         + "and never leaves the vault");
             }
             return rawExportPublic(m);
@@ -398,6 +436,28 @@ abstract class AbstractVault implements KeyVault {
             int[] lengths = SrtpKdf.lengths(keyLength, authLength, saltLength);
             return SrtpKdf.split(rawEcb(m, SrtpKdf.counterBlocks(masterSalt, lengths)), lengths);
         });
+    }
+
+    @Override
+    public byte[] hmacSha256(Actor actor, String uri, byte[] data) throws VaultException {
+        return audited(actor, "hmac-sha256", labelOf(uri), null, false, () -> {
+            if (data == null) {
+                throw new VaultException(Reason.BAD_REQUEST, "nothing to authenticate");
+            }
+            Meta m = resolve(uri);
+            if (m.type() != KeyType.GENERIC_SECRET) {
+                throw new VaultException(Reason.NOT_PERMITTED, m.label() + " is a " + m.purpose() + " "
+                        + m.type() + (m.purpose().mcKey() ? " (stored by an earlier ISG as an AES key: receive it again)"
+                                : "") + "; HMAC runs on MC keys only");
+            }
+            return rawHmacSha256(usable(uri, KeyType.GENERIC_SECRET), data);
+        });
+    }
+
+    @Override
+    public byte[] readSecret(Actor actor, String uri) throws VaultException {
+        return audited(actor, "read-secret", labelOf(uri), null, false,
+                () -> rawReadSecret(usable(uri, KeyType.SECRET_DATA)));
     }
 
     @Override

@@ -9,14 +9,16 @@ public enum KeyPurpose {
     INTERCONNECT_MASTER(KeyType.AES),
     /** AES key under which other keys arrive wrapped (RFC 5649); wraps and unwraps only. */
     TRANSPORT(KeyType.AES),
-    /** Group master key (33.180 purpose 0). */
-    GMK(KeyType.AES),
+    /** Group master key (33.180 purpose 0); keys the MIKEY KDF (HMAC-SHA-256) inside the vault. */
+    GMK(KeyType.GENERIC_SECRET),
     /** Private call key (purpose 1). */
-    PCK(KeyType.AES),
+    PCK(KeyType.GENERIC_SECRET),
     /** Client-server key (purpose 2). */
-    CSK(KeyType.AES),
+    CSK(KeyType.GENERIC_SECRET),
     /** Server-to-server key (purpose 3). */
-    SPK(KeyType.AES),
+    SPK(KeyType.GENERIC_SECRET),
+    /** The gateway's SAKKE receiver secret key for one domain and key period (RFC 6508 RSK). */
+    SAKKE_RSK(KeyType.SECRET_DATA),
     /** The gateway's own TLS identity (P-256). */
     TLS_IDENTITY(KeyType.EC_P256),
     /** A partner KMS certificate. */
@@ -34,9 +36,17 @@ public enum KeyPurpose {
         return type;
     }
 
-    /** Whether an AES key of this purpose may key the SRTP key derivation. */
+    /**
+     * Whether a key of this purpose may key the RFC 3711 KDF in the vault: interconnect master keys.
+     * MC keys derive SRTP master keys by the MIKEY KDF instead ({@link KeyVault#hmacSha256}).
+     */
     public boolean derivesSrtp() {
-        return this == INTERCONNECT_MASTER || this == GMK || this == PCK || this == CSK || this == SPK;
+        return this == INTERCONNECT_MASTER;
+    }
+
+    /** Whether this is an MC key distributed by MIKEY-SAKKE (33.180 §5.2.2 purposes 0-3). */
+    public boolean mcKey() {
+        return this == GMK || this == PCK || this == CSK || this == SPK;
     }
 
     public static KeyPurpose parse(String s) {

@@ -37,16 +37,18 @@ public interface KeyVault extends AutoCloseable {
     KeyInfo importTransportKey(Actor actor, NewKey spec, byte[] clear) throws VaultException;
 
     /**
-     * Imports an AES key wrapped under a TRANSPORT key in the vault with AES key wrap with padding
-     * (RFC 5649). A bad wrap, a wrong length or an unknown transport key is refused and nothing
-     * is stored.
+     * Imports a secret key (AES, generic secret) or secret data (a SAKKE RSK) wrapped under a
+     * TRANSPORT key in the vault with AES key wrap with padding (RFC 5649); {@code spec.bits()} is
+     * its length. A bad wrap, a wrong length or an unknown transport key is refused and nothing is
+     * stored.
      */
     KeyInfo importWrapped(Actor actor, NewKey spec, String transportUri, byte[] wrapped) throws VaultException;
 
     /**
      * Stores a GMK, PCK, CSK or SPK that arrived as a MIKEY-SAKKE I_MESSAGE addressed to the
      * gateway, after its ECCSI signature was verified and its SAKKE encapsulation opened: the way
-     * MC keys reach a member (encapsulated to its identity, not wrapped under a vault key). Other
+     * MC keys reach a member (encapsulated to its identity, not wrapped under a vault key). It is
+     * kept as a generic secret that keys HMAC-SHA-256 in the vault ({@link #hmacSha256}). Other
      * purposes are refused; the caller wipes the array; the audit log records it.
      */
     KeyInfo importMcKey(Actor actor, NewKey spec, byte[] clear) throws VaultException;
@@ -66,6 +68,18 @@ public interface KeyVault extends AutoCloseable {
      */
     DerivedSrtpKeys deriveSrtp(Actor actor, String masterUri, byte[] masterSalt, int keyLength, int authLength,
             int saltLength) throws VaultException;
+
+    /**
+     * HMAC-SHA-256 over {@code data} keyed by an MC key (GMK, PCK, CSK, SPK) in the vault: the PRF
+     * of the MIKEY KDF (RFC 6043 §6.1) and of 33.180's KDF, run where the key lives.
+     */
+    byte[] hmacSha256(Actor actor, String uri, byte[] data) throws VaultException;
+
+    /**
+     * The value of a secret-data entry (a SAKKE RSK), which the gateway must hold to use; the
+     * caller wipes it. Audited.
+     */
+    byte[] readSecret(Actor actor, String uri) throws VaultException;
 
     /** Destroys one entry (and its metadata). */
     void destroy(Actor actor, String uri) throws VaultException;

@@ -8,7 +8,10 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_AES_ECB;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_AES_KEY_GEN;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_AES_KEY_WRAP_PAD;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_ECDSA;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKK_GENERIC_SECRET;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_EC_KEY_PAIR_GEN;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_GENERIC_SECRET_KEY_GEN;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_SHA256_HMAC;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKO_CERTIFICATE;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKO_DATA;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKO_PRIVATE_KEY;
@@ -60,9 +63,14 @@ public final class Pkcs11Vault extends AbstractVault {
 
     /** Opens the token named by {@code config}, reading the PIN from its file or systemd credential. */
     public static Pkcs11Vault open(Pkcs11Config config, AuditLog audit) throws VaultException {
+        return open(config, audit, Clock.systemUTC());
+    }
+
+    /** As above, judging key expiry by {@code clock}. */
+    public static Pkcs11Vault open(Pkcs11Config config, AuditLog audit, Clock clock) throws VaultException {
         TokenPort.Connector c = () -> WrapperPort.connect(config,
                 PinSource.fromCredentialOrFile(Pkcs11Config.PIN_CREDENTIAL, config.pinFile()));
-        return new Pkcs11Vault(config.tokenLabel(), c, audit, Clock.systemUTC());
+        return new Pkcs11Vault(config.tokenLabel(), c, audit, clock);
     }
 
     @Override
@@ -93,7 +101,7 @@ public final class Pkcs11Vault extends AbstractVault {
             if (code == PKCS11Constants.CKR_MECHANISM_INVALID) {
                 throw new VaultException(Reason.MECHANISM_UNSUPPORTED, kind() + " does not support the mechanism "
                         + what + " needs; ISG needs CKM_AES_KEY_GEN, CKM_AES_ECB, CKM_AES_KEY_WRAP_PAD, "
-                        + "CKM_EC_KEY_PAIR_GEN and CKM_ECDSA", e);
+                        + "CKM_GENERIC_SECRET_KEY_GEN, CKM_SHA256_HMAC, CKM_EC_KEY_PAIR_GEN and CKM_ECDSA", e);
             }
             if (code == PKCS11Constants.CKR_WRAPPED_KEY_INVALID || code == PKCS11Constants.CKR_WRAPPED_KEY_LEN_RANGE
                     || code == PKCS11Constants.CKR_ENCRYPTED_DATA_INVALID) {
@@ -110,10 +118,25 @@ public final class Pkcs11Vault extends AbstractVault {
         }
     }
 
-    private static AttributeVector secretTemplate(Meta m, boolean transport) {
-        AttributeVector t = AttributeVector.newAESSecretKey().token(true).private_(true).sensitive(true)
-                .extractable(false).encrypt(!transport).decrypt(false).wrap(transport).unwrap(transport).sign(false)
-                .verify(false).derive(false).label(m.label()).id(m.id());
+    /**
+     * The template of a secret entry: an AES key that encrypts (the RFC 3711 KDF) or, for a
+     * transport key, wraps and unwraps; a generic secret that signs (HMAC-SHA-256) for an MC key;
+     * and for secret data (a SAKKE RSK, which ISG must read to use) a generic secret that does
+     * nothing, private to the logged-in user, neither sensitive nor unextractable (PKCS#11 hides
+     * the value of either). Keys are token objects that are never extractable.
+     */
+    private static AttributeVector secretTemplate(Meta m) {
+        boolean transport = m.purpose() == KeyPurpose.TRANSPORT;
+        AttributeVector t = switch (m.type()) {
+            case GENERIC_SECRET -> AttributeVector.newSecretKey(CKK_GENERIC_SECRET).sensitive(true).extractable(false)
+                    .encrypt(false).wrap(false).unwrap(false).sign(true);
+            case SECRET_DATA -> AttributeVector.newSecretKey(CKK_GENERIC_SECRET).sensitive(false).extractable(true)
+                    .encrypt(false).wrap(false).unwrap(false).sign(false);
+            default -> AttributeVector.newAESSecretKey().sensitive(true).extractable(false).encrypt(!transport)
+                    .wrap(transport).unwrap(transport).sign(false);
+        };
+        t.token(true).private_(true).decrypt(false).verify(false).derive(false).label(m.label())
+                .id(m.id());
         return m.notAfter() == null ? t : t.endDate(m.notAfter());
     }
 
@@ -153,8 +176,7 @@ public final class Pkcs11Vault extends AbstractVault {
     @Override
     void rawGenerateAes(Meta m) throws VaultException {
         call("AES key generation", p -> {
-            long h = p.generateKey(new Mechanism(CKM_AES_KEY_GEN),
-                    secretTemplate(m, m.purpose() == KeyPurpose.TRANSPORT).valueLen(m.bits() / 8));
+            long h = p.generateKey(new Mechanism(CKM_AES_KEY_GEN), secretTemplate(m).valueLen(m.bits() / 8));
             withMeta(p, m, h);
             return null;
         });
@@ -174,9 +196,32 @@ public final class Pkcs11Vault extends AbstractVault {
     }
 
     @Override
+    void rawGenerateGeneric(Meta m) throws VaultException {
+        call("generic secret key generation", p -> {
+            // at least 32 octets: tokens refuse shorter HMAC-SHA-256 keys (see AbstractVault.hmacKey)
+            long h = p.generateKey(new Mechanism(CKM_GENERIC_SECRET_KEY_GEN),
+                    secretTemplate(m).valueLen(Math.max(32, m.bits() / 8)));
+            withMeta(p, m, h);
+            return null;
+        });
+    }
+
+    @Override
+    byte[] rawHmacSha256(Meta m, byte[] data) throws VaultException {
+        long h = handle(m, CKO_SECRET_KEY);
+        return call("HMAC-SHA-256 in the token", p -> p.sign(new Mechanism(CKM_SHA256_HMAC), h, data));
+    }
+
+    @Override
+    byte[] rawReadSecret(Meta m) throws VaultException {
+        long h = handle(m, CKO_SECRET_KEY);
+        return call("reading " + m.label(), p -> p.attributes(h, CKA_VALUE).value());
+    }
+
+    @Override
     void rawCreateSecret(Meta m, byte[] clear) throws VaultException {
         call("secret key creation", p -> {
-            long h = p.create(secretTemplate(m, m.purpose() == KeyPurpose.TRANSPORT).value(clear.clone()));
+            long h = p.create(secretTemplate(m).value(clear.clone()));
             withMeta(p, m, h);
             return null;
         });
@@ -188,7 +233,7 @@ public final class Pkcs11Vault extends AbstractVault {
         call("unwrapping a key", p -> {
             long h;
             try {
-                h = p.unwrap(new Mechanism(CKM_AES_KEY_WRAP_PAD), t, wrapped, secretTemplate(m, false));
+                h = p.unwrap(new Mechanism(CKM_AES_KEY_WRAP_PAD), t, wrapped, secretTemplate(m));
             } catch (PKCS11Exception e) {
                 // Tokens differ in how they report a failed RFC 5649 integrity check (SoftHSM2:
                 // CKR_GENERAL_ERROR). If the token still answers, the data was bad, not the token.
@@ -196,8 +241,8 @@ public final class Pkcs11Vault extends AbstractVault {
                 throw new VaultException(Reason.BAD_KEY_MATERIAL, "the wrapped key does not unwrap under '"
                         + transport.label() + "' (" + e.getErrorName() + "): wrong transport key or damaged data");
             }
-            // The wrapped length was checked against the declared size before, which leaves only
-            // one valid AES size; a token that reports CKA_VALUE_LEN confirms it.
+            // The wrapped length was checked against the declared size before, which leaves at most
+            // eight possible lengths; a token that reports CKA_VALUE_LEN settles it.
             Long len = p.attributes(h, CKA_VALUE_LEN).getLongAttrValue(CKA_VALUE_LEN);
             if (len != null && len != 0 && len * 8 != m.bits()) {
                 p.destroy(h);

@@ -232,9 +232,45 @@ public final class SoftVault extends AbstractVault {
         }
     }
 
+    /** The JCA algorithm a secret of this entry is stored as: AES, an HMAC-SHA-256 key, or opaque data. */
+    private static String algorithm(Meta m) {
+        return switch (m.type()) {
+            case GENERIC_SECRET -> "HmacSHA256";
+            case SECRET_DATA -> "HmacSHA512";
+            default -> "AES";
+        };
+    }
+
     @Override
     void rawCreateSecret(Meta m, byte[] clear) throws VaultException {
-        put(m, new KeyStore.SecretKeyEntry(new SecretKeySpec(clear, "AES")));
+        put(m, new KeyStore.SecretKeyEntry(new SecretKeySpec(clear, algorithm(m))));
+    }
+
+    @Override
+    void rawGenerateGeneric(Meta m) throws VaultException {
+        byte[] k = new byte[m.bits() / 8];
+        Fips.DRBG.nextBytes(k);
+        try {
+            rawCreateSecret(m, k);
+        } finally {
+            Arrays.fill(k, (byte) 0);
+        }
+    }
+
+    @Override
+    byte[] rawHmacSha256(Meta m, byte[] data) throws VaultException {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256", Fips.PROVIDER);
+            mac.init(key(m.label()));
+            return mac.doFinal(data);
+        } catch (GeneralSecurityException e) {
+            throw new VaultException(Reason.MECHANISM_UNSUPPORTED, "HMAC-SHA-256 failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    byte[] rawReadSecret(Meta m) throws VaultException {
+        return key(m.label()).getEncoded();
     }
 
     @Override
@@ -245,7 +281,7 @@ public final class SoftVault extends AbstractVault {
         try {
             Cipher c = Cipher.getInstance("AESKWP", Fips.PROVIDER);
             c.init(Cipher.UNWRAP_MODE, key(transportLabel));
-            unwrapped = c.unwrap(wrapped, "AES", Cipher.SECRET_KEY);
+            unwrapped = c.unwrap(wrapped, algorithm(m), Cipher.SECRET_KEY);
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new VaultException(Reason.BAD_KEY_MATERIAL, "the wrapped key does not unwrap under '" + transportLabel
                     + "' (RFC 5649 integrity check failed): wrong transport key or damaged data");
@@ -256,7 +292,7 @@ public final class SoftVault extends AbstractVault {
                 throw new VaultException(Reason.BAD_KEY_MATERIAL, "the wrapped key is " + raw.length * 8
                         + " bits; " + bits + " were declared");
             }
-            put(m, new KeyStore.SecretKeyEntry(new SecretKeySpec(raw, "AES")));
+            put(m, new KeyStore.SecretKeyEntry(new SecretKeySpec(raw, algorithm(m))));
         } finally {
             Arrays.fill(raw, (byte) 0);
         }

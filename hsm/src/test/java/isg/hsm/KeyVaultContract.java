@@ -123,14 +123,29 @@ abstract class KeyVaultContract {
     }
 
     @Test
-    void anMcKeyFromMikeySakkeIsStoredOnlyForItsPurposesAndDerivesLikeAnyOther() throws Exception {
+    void anMcKeyFromMikeySakkeKeysHmacSha256InTheVaultAndIsStoredOnlyForItsPurposes() throws Exception {
         KeyInfo k = vault.importMcKey(Actor.INTERNAL, NewKey.of("pck-b3", KeyPurpose.PCK, "domain-a")
-                .withId(HEX.parseHex("1278dcab")), B3_MASTER_KEY.clone());
+                .withId(HEX.parseHex("1278dcab")).withAttributes(java.util.Map.of("rand", "d154c2d3")),
+                B3_MASTER_KEY.clone());
         assertEquals(KeyPurpose.PCK, k.purpose());
+        assertEquals(KeyType.GENERIC_SECRET, k.type());
         assertEquals(128, k.bits());
-        try (DerivedSrtpKeys d = vault.deriveSrtp(Actor.INTERNAL, uri("pck-b3"), B3_MASTER_SALT, 16, 20, 14)) {
-            assertEquals(B3_CIPHER_KEY, HEX.formatHex(d.forLabel(0)));
-        }
+        byte[] label = HEX.parseHex("2ad01c64041278dcabd154c2d389bd9ec536a90e863b3474df");
+        javax.crypto.Mac jdk = javax.crypto.Mac.getInstance("HmacSHA256", "SunJCE");
+        jdk.init(new SecretKeySpec(B3_MASTER_KEY, "HmacSHA256"));
+        assertArrayEquals(jdk.doFinal(label), vault.hmacSha256(Actor.INTERNAL, uri("pck-b3"), label),
+                "the vault's HMAC is HMAC-SHA-256 under the key it was given (SunJCE computes the same)");
+        assertEquals(Reason.NOT_PERMITTED, assertThrows(VaultException.class,
+                () -> vault.deriveSrtp(Actor.INTERNAL, uri("pck-b3"), B3_MASTER_SALT, 16, 20, 14)).reason(),
+                "MC keys derive by the MIKEY KDF, not RFC 3711's");
+        assertEquals(Reason.NOT_PERMITTED, assertThrows(VaultException.class,
+                () -> vault.readSecret(Actor.INTERNAL, uri("pck-b3"))).reason(), "an MC key is never read");
+        assertEquals(Reason.NOT_PERMITTED, assertThrows(VaultException.class,
+                () -> vault.exportPublic(Actor.INTERNAL, uri("pck-b3"))).reason());
+        vault.close();
+        vault = reopen(audit);
+        assertEquals("d154c2d3", vault.info(Actor.API, uri("pck-b3")).attribute("rand"), "attributes survive a reopen");
+        assertArrayEquals(jdk.doFinal(label), vault.hmacSha256(Actor.INTERNAL, uri("pck-b3"), label));
         assertEquals(Reason.NOT_PERMITTED, assertThrows(VaultException.class, () -> vault.importMcKey(Actor.INTERNAL,
                 NewKey.of("t", KeyPurpose.TRANSPORT, "x"), new byte[16])).reason());
         assertEquals(Reason.NOT_PERMITTED, assertThrows(VaultException.class, () -> vault.importMcKey(Actor.INTERNAL,
@@ -143,9 +158,43 @@ abstract class KeyVaultContract {
     }
 
     @Test
+    void aSakkeRskImportedWrappedIsKeptPrivateAndReadBackOnlyAsSecretData() throws Exception {
+        KeyInfo t = transport();
+        byte[] rsk = new byte[257];
+        new java.util.Random(6508).nextBytes(rsk);
+        rsk[0] = 0x04;
+        NewKey spec = NewKey.of("rsk-police-700", KeyPurpose.SAKKE_RSK, "police").withBits(257 * 8)
+                .withAttributes(java.util.Map.of("period", "700"));
+        KeyInfo k = vault.importWrapped(Actor.CLI, spec, t.uri(), wrapData(TRANSPORT, rsk));
+        assertEquals(KeyType.SECRET_DATA, k.type());
+        assertEquals("700", k.attribute("period"));
+        assertArrayEquals(rsk, vault.readSecret(Actor.INTERNAL, k.uri()));
+        assertEquals(Reason.NOT_PERMITTED, assertThrows(VaultException.class,
+                () -> vault.hmacSha256(Actor.INTERNAL, k.uri(), new byte[1])).reason());
+        assertEquals(Reason.NOT_PERMITTED, assertThrows(VaultException.class,
+                () -> vault.exportPublic(Actor.INTERNAL, k.uri())).reason());
+        byte[] tooShort = wrapData(TRANSPORT, java.util.Arrays.copyOf(rsk, 256));
+        assertEquals(Reason.BAD_KEY_MATERIAL, assertThrows(VaultException.class, () -> vault.importWrapped(Actor.CLI,
+                NewKey.of("rsk-short", KeyPurpose.SAKKE_RSK, "police").withBits(257 * 8), t.uri(), tooShort)).reason());
+        vault.close();
+        vault = reopen(audit);
+        assertArrayEquals(rsk, vault.readSecret(Actor.INTERNAL, k.uri()), "kept across a reopen");
+        String all = String.join("\n", audit.lines()).toLowerCase();
+        assertTrue(all.contains("\"action\":\"read-secret\""), "every read is audited");
+        assertFalse(all.contains(HEX.formatHex(rsk).substring(0, 32)), "and holds no RSK bytes");
+    }
+
+    /** RFC 5649 of arbitrary bytes, as an operator's key ceremony would make it. */
+    static byte[] wrapData(byte[] transport, byte[] data) throws Exception {
+        Cipher c = Cipher.getInstance("AESKWP", Fips.PROVIDER);
+        c.init(Cipher.WRAP_MODE, new SecretKeySpec(transport, "AES"));
+        return c.wrap(new SecretKeySpec(data, "HmacSHA512"));
+    }
+
+    @Test
     void aKeyImportedWrappedDerivesTheRfc3711B3SessionKeysInsideTheVault() throws Exception {
         KeyInfo t = transport();
-        vault.importWrapped(Actor.API, NewKey.of("pck-b3", KeyPurpose.PCK, "home").withBits(128), t.uri(),
+        vault.importWrapped(Actor.API, NewKey.of("pck-b3", KeyPurpose.INTERCONNECT_MASTER, "home").withBits(128), t.uri(),
                 wrap(TRANSPORT, B3_MASTER_KEY));
         try (DerivedSrtpKeys d = vault.deriveSrtp(Actor.INTERNAL, uri("pck-b3"), B3_MASTER_SALT, 16, 20, 14)) {
             assertEquals(B3_CIPHER_KEY, HEX.formatHex(d.forLabel(0)));
@@ -163,7 +212,7 @@ abstract class KeyVaultContract {
         byte[] good = wrap(TRANSPORT, B3_MASTER_KEY);
         byte[] flipped = good.clone();
         flipped[5] ^= 1;
-        NewKey spec = NewKey.of("pck-x", KeyPurpose.PCK, "home").withBits(128);
+        NewKey spec = NewKey.of("pck-x", KeyPurpose.INTERCONNECT_MASTER, "home").withBits(128);
         assertEquals(Reason.BAD_KEY_MATERIAL,
                 assertThrows(VaultException.class, () -> vault.importWrapped(Actor.API, spec, t.uri(), flipped)).reason());
         assertEquals(Reason.BAD_KEY_MATERIAL, assertThrows(VaultException.class,
@@ -193,7 +242,7 @@ abstract class KeyVaultContract {
         vault.generate(Actor.CLI, NewKey.of("old", KeyPurpose.GMK, "x").withNotAfter(Instant.parse("2020-01-01T00:00:00Z")));
         assertEquals(Reason.NOT_PERMITTED, assertThrows(VaultException.class,
                 () -> vault.deriveSrtp(Actor.INTERNAL, uri("old"), B3_MASTER_SALT, 32, 20, 14)).reason());
-        vault.generate(Actor.CLI, NewKey.of("gmk-256", KeyPurpose.GMK, "x"));
+        vault.generate(Actor.CLI, NewKey.of("gmk-256", KeyPurpose.INTERCONNECT_MASTER, "x"));
         assertEquals(Reason.NOT_PERMITTED, assertThrows(VaultException.class,
                 () -> vault.deriveSrtp(Actor.INTERNAL, uri("gmk-256"), B3_MASTER_SALT, 16, 20, 14)).reason(),
                 "key length must match the suite");
@@ -260,7 +309,7 @@ abstract class KeyVaultContract {
     @Test
     void theAuditLogRecordsEveryOperationAndNoKeyBytes() throws Exception {
         KeyInfo t = transport();
-        vault.importWrapped(Actor.API, NewKey.of("pck-b3", KeyPurpose.PCK, "home").withBits(128), t.uri(),
+        vault.importWrapped(Actor.API, NewKey.of("pck-b3", KeyPurpose.INTERCONNECT_MASTER, "home").withBits(128), t.uri(),
                 wrap(TRANSPORT, B3_MASTER_KEY));
         vault.deriveSrtp(Actor.INTERNAL, uri("pck-b3"), B3_MASTER_SALT, 16, 20, 14).close();
         assertThrows(VaultException.class, () -> vault.destroy(Actor.CLI, uri("missing")));
@@ -280,7 +329,7 @@ abstract class KeyVaultContract {
     @Test
     void manyThreadsDeriveWhileKeysAreCreatedAndDestroyed() throws Exception {
         KeyInfo t = transport();
-        vault.importWrapped(Actor.API, NewKey.of("pck-b3", KeyPurpose.PCK, "home").withBits(128), t.uri(),
+        vault.importWrapped(Actor.API, NewKey.of("pck-b3", KeyPurpose.INTERCONNECT_MASTER, "home").withBits(128), t.uri(),
                 wrap(TRANSPORT, B3_MASTER_KEY));
         ExecutorService pool = Executors.newFixedThreadPool(6);
         AtomicBoolean stop = new AtomicBoolean();

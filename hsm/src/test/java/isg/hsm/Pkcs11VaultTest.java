@@ -71,7 +71,7 @@ class Pkcs11VaultTest extends KeyVaultContract {
         byte[] bad = wrap(TRANSPORT, B3_MASTER_KEY);
         bad[9] ^= 0x10;
         assertEquals(Reason.BAD_KEY_MATERIAL, assertThrows(VaultException.class, () -> vault.importWrapped(Actor.API,
-                NewKey.of("pck", KeyPurpose.PCK, "x").withBits(128), t.uri(), bad)).reason());
+                NewKey.of("pck", KeyPurpose.INTERCONNECT_MASTER, "x").withBits(128), t.uri(), bad)).reason());
         assertTrue(vault.healthy(), "a bad wrap is bad data, not a dead token");
         String listing = SoftHsm.get().listObjects();
         assertEquals(1, Pattern.compile("Secret Key Object").matcher(listing).results().count(), listing);
@@ -121,7 +121,7 @@ class Pkcs11VaultTest extends KeyVaultContract {
             flaky.reconnectInterval(java.time.Duration.ZERO);
             KeyInfo t = flaky.importTransportKey(Actor.CLI, NewKey.of("transport-1", KeyPurpose.TRANSPORT, "site"),
                     TRANSPORT.clone());
-            flaky.importWrapped(Actor.CLI, NewKey.of("pck", KeyPurpose.PCK, "home").withBits(128), t.uri(),
+            flaky.importWrapped(Actor.CLI, NewKey.of("pck", KeyPurpose.INTERCONNECT_MASTER, "home").withBits(128), t.uri(),
                     wrap(TRANSPORT, B3_MASTER_KEY));
             String pck = "pkcs11:object=pck";
             flaky.deriveSrtp(Actor.INTERNAL, pck, B3_MASTER_SALT, 16, 20, 14).close();
