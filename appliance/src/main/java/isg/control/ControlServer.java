@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -27,7 +28,17 @@ public final class ControlServer implements AutoCloseable {
     static final int MAX_BODY = 64 * 1024;
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    /**
+     * Where requests are served: off the event loop that reads and writes the connections, so a
+     * request waiting on the vault (a slow or stalled HSM) holds up only itself, not every other
+     * request. Requests of one connection stay in order.
+     */
+    private final DefaultEventExecutorGroup workers = new DefaultEventExecutorGroup(4,
+            new io.netty.util.concurrent.DefaultThreadFactory("isg-control", true));
     private final Channel channel;
+    /** Open client connections, closed (their pipelines torn down) before the executors stop. */
+    private final io.netty.channel.group.ChannelGroup connections =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
 
     /**
      * TLS for the control API: the server's certificate and key (PKCS#12, password from a file)
@@ -58,11 +69,12 @@ public final class ControlServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            connections.add(ch);
                             if (ssl != null) {
                                 ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
                             }
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY),
-                                    new ControlHandler(relay, token, mc));
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY));
+                            ch.pipeline().addLast(workers, new ControlHandler(relay, token, mc));
                         }
                     }).bind(bind).sync().channel();
         } catch (InterruptedException e) {
@@ -70,6 +82,7 @@ public final class ControlServer implements AutoCloseable {
             throw new IOException("interrupted while binding the control API", e);
         } catch (RuntimeException e) {
             group.shutdownGracefully();
+            workers.shutdownGracefully();
             throw new IOException("cannot bind the control API on " + bind + ": " + e.getMessage(), e);
         }
     }
@@ -103,6 +116,10 @@ public final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        connections.close().awaitUninterruptibly();
+        // a closed connection's pipeline is torn down on both executors, back and forth: the loop
+        // stays for a quiet moment so the workers' last hand-back is not refused
+        group.shutdownGracefully(200, 2000, TimeUnit.MILLISECONDS).awaitUninterruptibly();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 }

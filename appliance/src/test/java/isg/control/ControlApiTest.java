@@ -259,6 +259,38 @@ class ControlApiTest {
     }
 
     @Test
+    void aCreateWaitingOnAStalledVaultHoldsUpNoOtherRequest() throws Exception {
+        server.close();
+        relay.close();
+        isg.relay.StallingVault stalling = new isg.relay.StallingVault(vault, 30_000);
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        int base = 30000 + 200 * new java.util.Random().nextInt(40);
+        relay = new Relay(new RelayConfig("home", lo, base, base + 9, lo, base + 100, base + 109,
+                Map.of("partner-a", "pkcs11:object=partner-a-master"), Duration.ofMinutes(5), 10, "jdk"), stalling, 1);
+        server = new ControlServer(relay, new InetSocketAddress(lo, 0), dir.resolve("token"));
+        stalling.stallNext();
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> slow = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return call("POST", "/sessions", "{\"id\":\"slow\",\"mode\":\"hop\",\"partner\":\"partner-a\","
+                                + "\"inside\":{\"remote\":\"127.0.0.1:40000\"},\"outside\":{\"partnerNonce\":"
+                                + "\"00112233445566778899aabbccddeeff\"}}");
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+        assertTrue(stalling.awaitStalled(10_000), "the create reached the vault");
+        // meanwhile, on other connections, the API answers
+        assertEquals(200, call("GET", "/status", null).statusCode());
+        assertEquals(201, call("POST", "/sessions", "{\"id\":\"quick\",\"mode\":\"hop\",\"partner\":\"partner-a\","
+                + "\"inside\":{\"remote\":\"127.0.0.1:40002\"}}").statusCode());
+        assertFalse(slow.isDone(), "the stalled create still waits");
+        stalling.release();
+        assertEquals(201, slow.get(20, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        assertEquals(2, relay.sessions().size());
+    }
+
+    @Test
     void theHandlerInAnEmbeddedChannel() throws Exception {
         EmbeddedChannel ch = new EmbeddedChannel(new ControlHandler(relay, TOKEN.getBytes(StandardCharsets.UTF_8), null));
         DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/status",

@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * A real vault whose next SRTP derivation hangs, the way a PKCS#11 module does when its token
  * stops answering, until the test lets it go (or for at most {@code maxStall}).
  */
-final class StallingVault implements KeyVault {
+public final class StallingVault implements KeyVault {
 
     private final KeyVault real;
     private final long maxStallMillis;
@@ -25,22 +25,22 @@ final class StallingVault implements KeyVault {
     private final CountDownLatch entered = new CountDownLatch(1);
     private final CountDownLatch released = new CountDownLatch(1);
 
-    StallingVault(KeyVault real, long maxStallMillis) {
+    public StallingVault(KeyVault real, long maxStallMillis) {
         this.real = real;
         this.maxStallMillis = maxStallMillis;
     }
 
     /** The next {@link #deriveSrtp} stalls. */
-    void stallNext() {
+    public void stallNext() {
         armed.set(true);
     }
 
     /** Waits until a derivation is stalled. */
-    boolean awaitStalled(long millis) throws InterruptedException {
+    public boolean awaitStalled(long millis) throws InterruptedException {
         return entered.await(millis, TimeUnit.MILLISECONDS);
     }
 
-    void release() {
+    public void release() {
         released.countDown();
     }
 
