@@ -38,20 +38,6 @@ class IncarnationsTest {
         DELETE_AND_CREATE, RESTART_HOME, RESTART_PARTNER, RESTART_BOTH
     }
 
-    private static byte[] rtp(int seq, int ssrc, Random r) {
-        byte[] p = new byte[172];
-        r.nextBytes(p);
-        p[0] = (byte) 0x80;
-        p[1] = 0;
-        p[2] = (byte) (seq >> 8);
-        p[3] = (byte) seq;
-        p[8] = (byte) (ssrc >> 24);
-        p[9] = (byte) (ssrc >> 16);
-        p[10] = (byte) (ssrc >> 8);
-        p[11] = (byte) ssrc;
-        return p;
-    }
-
     @ParameterizedTest
     @EnumSource(Event.class)
     void noIncarnationSharesOutsideKeysOrAcceptsAnotherIncarnationsPackets(Event event) throws Exception {
@@ -63,7 +49,7 @@ class IncarnationsTest {
             byte[][] endToEnd = new byte[RECORDED][];
             List<byte[]> recorded = new ArrayList<>();
             for (int i = 0; i < RECORDED; i++) {
-                endToEnd[i] = rtp(1000 + i, 0x5EED, random);
+                endToEnd[i] = isg.srtp.TestPackets.rtp(1000 + i, 0x5EED, 160, random);
                 g.mcPartner.send(false, endToEnd[i], one[1].inside().localRtp());
                 byte[] wire = tap.receive(false, 2000);
                 assertNotNull(wire, "the partner sent packet " + i);

@@ -92,14 +92,10 @@ class LegHandlerTest {
         SrtpSuite suite = SrtpSuite.AEAD_AES_128_GCM;
         MasterKey out = isg.srtp.TestPackets.randomKey(suite, null, r);
         SrtpPolicy p = SrtpPolicy.builder(suite).build();
-        Leg inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress("127.0.0.1", 30000), MC, false, null, null);
-        Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress("127.0.0.1", 31000), null, true,
-                new SrtpReceiver(p, out), new SrtpSender(p, out));
-        Session s = session("e2", Session.Mode.HOP, inside, outside, new LoopShare(RelayConfig.MAX_DATAGRAM));
-        EmbeddedChannel insideRtp = new EmbeddedChannel(new LegHandler(s, inside, false));
-        EmbeddedChannel outsideRtp = new EmbeddedChannel(new LegHandler(s, outside, false));
-        inside.rtpChannel = insideRtp;
-        outside.rtpChannel = outsideRtp;
+        Hop h = new Hop("e2", p, out, null);
+        Leg outside = h.outside;
+        EmbeddedChannel insideRtp = h.insideRtp;
+        EmbeddedChannel outsideRtp = h.outsideRtp;
         byte[] e2e = new byte[60];
         e2e[0] = (byte) 0x80;
         byte[] wrapped = protect(new SrtpSender(p, out), e2e);
@@ -113,10 +109,7 @@ class LegHandlerTest {
         DatagramPacket toMc = insideRtp.readOutbound();
         assertArrayEquals(e2e, ByteBufUtil.getBytes(toMc.content()), "the end-to-end packet, byte for byte");
         toMc.release();
-        assertFalse(insideRtp.finish());
-        assertFalse(outsideRtp.finish());
-        s.closeKeys();
-        LeakDetection.assertNoLeaks();
+        h.finish();
     }
 
     @Test
@@ -125,14 +118,10 @@ class LegHandlerTest {
         SrtpSuite suite = SrtpSuite.AEAD_AES_128_GCM;
         MasterKey out = isg.srtp.TestPackets.randomKey(suite, null, r);
         SrtpPolicy p = SrtpPolicy.builder(suite).build();
-        Leg inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress("127.0.0.1", 30000), MC, false, null, null);
-        Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress("127.0.0.1", 31000), null, true,
-                new SrtpReceiver(p, out), new SrtpSender(p, out));
-        Session s = session("e3", Session.Mode.HOP, inside, outside, new LoopShare(RelayConfig.MAX_DATAGRAM));
-        EmbeddedChannel insideRtp = new EmbeddedChannel(new LegHandler(s, inside, false));
-        EmbeddedChannel outsideRtp = new EmbeddedChannel(new LegHandler(s, outside, false));
-        inside.rtpChannel = insideRtp;
-        outside.rtpChannel = outsideRtp;
+        Hop h = new Hop("e3", p, out, null);
+        Leg outside = h.outside;
+        EmbeddedChannel insideRtp = h.insideRtp;
+        EmbeddedChannel outsideRtp = h.outsideRtp;
         SrtpSender partner = new SrtpSender(p, out);
         byte[][] wire = new byte[4][];
         for (int i = 0; i < wire.length; i++) {
@@ -161,10 +150,7 @@ class LegHandlerTest {
         ((DatagramPacket) insideRtp.readOutbound()).release();
         assertEquals(elsewhere, outside.remoteRtp, "a newer authenticated packet moves the peer");
         assertNull(insideRtp.readOutbound());
-        assertFalse(insideRtp.finish());
-        assertFalse(outsideRtp.finish());
-        s.closeKeys();
-        LeakDetection.assertNoLeaks();
+        h.finish();
     }
 
     @Test
@@ -173,13 +159,11 @@ class LegHandlerTest {
         SrtpSuite suite = SrtpSuite.AEAD_AES_128_GCM;
         MasterKey out = isg.srtp.TestPackets.randomKey(suite, null, r);
         SrtpPolicy p = SrtpPolicy.builder(suite).build();
-        Leg inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress("127.0.0.1", 30000), MC, false, null, null);
-        Leg outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress("127.0.0.1", 31000), PARTNER, true, null, null);
-        Session s = session("e4", Session.Mode.HOP, inside, outside, new LoopShare(RelayConfig.MAX_DATAGRAM));
-        EmbeddedChannel insideRtp = new EmbeddedChannel(new LegHandler(s, inside, false));
-        EmbeddedChannel outsideRtp = new EmbeddedChannel(new LegHandler(s, outside, false));
-        inside.rtpChannel = insideRtp;
-        outside.rtpChannel = outsideRtp;
+        Hop h = new Hop("e4", p, null, PARTNER);
+        Leg inside = h.inside;
+        Leg outside = h.outside;
+        EmbeddedChannel insideRtp = h.insideRtp;
+        EmbeddedChannel outsideRtp = h.outsideRtp;
         byte[] e2e = new byte[60];
         e2e[0] = (byte) 0x80;
         insideRtp.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(e2e), inside.localRtp, MC));
@@ -189,9 +173,37 @@ class LegHandlerTest {
         assertNull(insideRtp.readOutbound(), "nothing from the outside is taken on trust");
         assertEquals(1, inside.counters.drops(DropReason.NOT_KEYED));
         assertEquals(1, outside.counters.drops(DropReason.NOT_KEYED));
-        assertFalse(insideRtp.finish());
-        assertFalse(outsideRtp.finish());
-        LeakDetection.assertNoLeaks();
+        h.finish();
+    }
+
+    /**
+     * A hop session over EmbeddedChannels (RTP only): the inside peer MC, the outside keyed with
+     * {@code out} (null: not keyed) and its peer {@code outsidePeer} (null: learnt by latching).
+     */
+    private static final class Hop {
+        final Leg inside;
+        final Leg outside;
+        final Session session;
+        final EmbeddedChannel insideRtp;
+        final EmbeddedChannel outsideRtp;
+
+        Hop(String id, SrtpPolicy p, MasterKey out, InetSocketAddress outsidePeer) throws Exception {
+            inside = new Leg(Leg.Side.INSIDE, new InetSocketAddress("127.0.0.1", 30000), MC, false, null, null);
+            outside = new Leg(Leg.Side.OUTSIDE, new InetSocketAddress("127.0.0.1", 31000), outsidePeer, true,
+                    out == null ? null : new SrtpReceiver(p, out), out == null ? null : new SrtpSender(p, out));
+            session = session(id, Session.Mode.HOP, inside, outside, new LoopShare(RelayConfig.MAX_DATAGRAM));
+            insideRtp = new EmbeddedChannel(new LegHandler(session, inside, false));
+            outsideRtp = new EmbeddedChannel(new LegHandler(session, outside, false));
+            inside.rtpChannel = insideRtp;
+            outside.rtpChannel = outsideRtp;
+        }
+
+        void finish() throws InterruptedException {
+            assertFalse(insideRtp.finish());
+            assertFalse(outsideRtp.finish());
+            session.closeKeys();
+            LeakDetection.assertNoLeaks();
+        }
     }
 
     private static Session session(String id, Session.Mode mode, Leg inside, Leg outside, LoopShare share) {
