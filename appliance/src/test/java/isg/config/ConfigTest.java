@@ -90,6 +90,24 @@ class ConfigTest {
         assertTrue(m.contains("gateway: required section missing"), m);
         m = refusal("gateway: [unclosed\n");
         assertTrue(m.contains("isg.yaml:") && m.contains("not valid YAML"), m);
+        m = refusal(good(30000) + "relay: {transport: dpdk}\n");
+        assertTrue(m.contains(":23: relay.transport: auto, epoll or nio, got 'dpdk'"), m);
+        m = refusal(good(30000) + "relay: {maxDatagram: 70000}\n");
+        assertTrue(m.contains(":23: relay.maxDatagram: between 256 and 65400, got 70000"), m);
+        m = refusal(good(30000) + "relay: {multicastRemotes: maybe}\n");
+        assertTrue(m.contains(":23: relay.multicastRemotes: true or false, got 'maybe'"), m);
+    }
+
+    @Test
+    void theRelaySectionTunesTransportDatagramsAndMulticast() throws Exception {
+        GatewayConfig c = ConfigLoader.load(write(good(30000)));
+        assertEquals("auto", c.relay().transport());
+        assertEquals(isg.relay.RelayConfig.MAX_DATAGRAM, c.relay().maxDatagram());
+        assertTrue(!c.relay().multicastRemotes());
+        c = ConfigLoader.load(write(good(30000) + "relay: {transport: nio, maxDatagram: 9000, multicastRemotes: true}\n"));
+        assertEquals("nio", c.relay().transport());
+        assertEquals(9000, c.relay().maxDatagram());
+        assertTrue(c.relay().multicastRemotes());
     }
 
     @Test
