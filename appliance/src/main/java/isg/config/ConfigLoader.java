@@ -34,7 +34,9 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *        # or {kind: pkcs11, module: /usr/lib/softhsm/libsofthsm2.so, token: isg, pinFile: pin}
  * inside: {address: 10.0.0.1, ports: 40000-40999}
  * outside: {address: 192.0.2.1, ports: 42000-42999}
- * partners: {partner-a: {masterKey: "pkcs11:object=partner-a-master"}}
+ * partners: {partner-a: {masterKey: "pkcs11:object=partner-a-master", channel: {...}}}
+ * channel: {listen: "192.0.2.1:4433", key: "pkcs11:object=isg-tls", certificate: "pkcs11:object=isg-tls-cert"}
+ *     # see channel(): the TLS channel between gateways and the services it carries
  * limits: {maxSessions: 1000, idleTimeout: 60s}
  * crypto: {backend: jdk}
  * control: {listen: "127.0.0.1:8080", tokenFile: control.token}
@@ -77,7 +79,7 @@ public final class ConfigLoader {
             throw new ConfigException(file + ":1: the file must be a YAML mapping (gateway:, vault:, inside:, ...)");
         }
         Map<String, Node> top = map(root, "", Set.of("gateway", "vault", "inside", "outside", "partners", "limits",
-                "crypto", "control", "board", "mqtt", "relay", "mc"));
+                "crypto", "control", "board", "mqtt", "relay", "mc", "channel"));
         Map<String, Node> gateway = section(top, "gateway", root, Set.of("id"));
         String id = text(gateway, "id", "gateway.id", root, true);
         if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
@@ -110,13 +112,17 @@ public final class ConfigLoader {
         int[] outPorts = ports(outside, "outside.ports");
         Node partnersNode = top.get("partners");
         Map<String, String> partners = new LinkedHashMap<>();
+        Map<String, Node> partnerChannels = new LinkedHashMap<>();
         if (partnersNode != null) {
             if (!(partnersNode instanceof MappingNode)) {
                 throw error(partnersNode, "partners", "a mapping of partner id to {masterKey: pkcs11:...}");
             }
             for (NodeTuple t : ((MappingNode) partnersNode).getValue()) {
                 String pid = scalar(t.getKeyNode(), "partners");
-                Map<String, Node> p = map(t.getValueNode(), "partners." + pid + ".", Set.of("masterKey"));
+                Map<String, Node> p = map(t.getValueNode(), "partners." + pid + ".", Set.of("masterKey", "channel"));
+                if (p.containsKey("channel")) {
+                    partnerChannels.put(pid, p.get("channel"));
+                }
                 String uri = text(p, "masterKey", "partners." + pid + ".masterKey", t.getValueNode(), true);
                 try {
                     Pkcs11Uri.parse(uri);
@@ -219,8 +225,214 @@ public final class ConfigLoader {
             throw error(outside.get("ports"), "outside.ports", "overlaps inside.ports on the same address");
         }
         isg.mc.McConfig mc = top.containsKey("mc") ? mc(top.get("mc")) : null;
+        isg.channel.ChannelConfig channel = null;
+        if (top.containsKey("channel")) {
+            channel = channel(top.get("channel"), partnerChannels, listen);
+        } else if (!partnerChannels.isEmpty()) {
+            String first = partnerChannels.keySet().iterator().next();
+            throw error(partnerChannels.get(first), "partners." + first + ".channel", "needs the top-level channel: "
+                    + "section (this gateway's key, certificate and listen address)");
+        }
         return new GatewayConfig(file, relay, kind, keystore, pass, module, token, pin, audit, listen, tokenFile,
-                boardKind, pins, broker, prefix, mqttCred, metricsSeconds, mqttCa, mqttKs, mqttKsPass, controlTls, mc);
+                boardKind, pins, broker, prefix, mqttCred, metricsSeconds, mqttCa, mqttKs, mqttKsPass, controlTls, mc,
+                channel);
+    }
+
+    private static final String SERVICE_NAME = "[a-z0-9][a-z0-9._-]{0,31}";
+
+    /** The {@code channel:} section and each partner's {@code channel:} (see {@link isg.channel.ChannelConfig}). */
+    private isg.channel.ChannelConfig channel(Node node, Map<String, Node> partnerNodes, InetSocketAddress control)
+            throws ConfigException {
+        Map<String, Node> c = map(node, "channel.", Set.of("listen", "key", "certificate", "chain", "handshakeTimeout",
+                "keepAlive", "expiryWarningDays", "maxConnections", "maxHandshakes"));
+        java.util.Set<InetSocketAddress> bound = new java.util.HashSet<>();
+        bound.add(control);
+        InetSocketAddress listen = c.containsKey("listen") ? endpoint(c.get("listen"), "channel.listen", false) : null;
+        if (listen != null) {
+            bound.add(listen);
+        }
+        String key = pkcs11(c, "key", "channel.key", node);
+        String cert = pkcs11(c, "certificate", "channel.certificate", node);
+        Path chain = path(c, "chain", "channel.chain", false);
+        Duration handshake = c.containsKey("handshakeTimeout") ? positive(c.get("handshakeTimeout"),
+                "channel.handshakeTimeout") : isg.channel.ChannelConfig.DEFAULT_HANDSHAKE_TIMEOUT;
+        Duration keepAlive = c.containsKey("keepAlive") ? positive(c.get("keepAlive"), "channel.keepAlive")
+                : isg.channel.ChannelConfig.DEFAULT_KEEP_ALIVE;
+        int warn = c.containsKey("expiryWarningDays") ? integer(c, "expiryWarningDays", "channel.expiryWarningDays", 0,
+                3650) : isg.channel.ChannelConfig.DEFAULT_EXPIRY_WARNING_DAYS;
+        int maxConnections = c.containsKey("maxConnections") ? integer(c, "maxConnections", "channel.maxConnections", 1,
+                100_000) : isg.channel.ChannelConfig.DEFAULT_MAX_CONNECTIONS;
+        int maxHandshakes = c.containsKey("maxHandshakes") ? integer(c, "maxHandshakes", "channel.maxHandshakes", 1,
+                10_000) : isg.channel.ChannelConfig.DEFAULT_MAX_HANDSHAKES;
+        if (partnerNodes.isEmpty()) {
+            throw error(node, "channel", "no partner has a channel: section (partners.<id>.channel), so there is "
+                    + "nobody to talk to");
+        }
+        Map<String, isg.channel.ChannelConfig.Partner> partners = new LinkedHashMap<>();
+        for (Map.Entry<String, Node> e : partnerNodes.entrySet()) {
+            String f = "partners." + e.getKey() + ".channel.";
+            Map<String, Node> p = map(e.getValue(), f, Set.of("connect", "connections", "ca", "crl", "identity",
+                    "spkiSha256", "tls12", "maxStreams", "services", "exports"));
+            InetSocketAddress connect = p.containsKey("connect") ? endpoint(p.get("connect"), f + "connect", true) : null;
+            if (connect == null && listen == null) {
+                throw error(e.getValue(), f + "connect", "required when channel.listen is not set (one of the two "
+                        + "gateways must be reachable)");
+            }
+            int connections = p.containsKey("connections") ? integer(p, "connections", f + "connections", 1, 16) : 1;
+            java.util.List<Path> ca = paths(p.get("ca"), f + "ca", true);
+            java.util.List<Path> crl = paths(p.get("crl"), f + "crl", false);
+            String identity = text(p, "identity", f + "identity", e.getValue(), true);
+            try {
+                isg.channel.PartnerTrust.Identity.parse(identity);
+            } catch (IllegalArgumentException x) {
+                throw error(p.get("identity"), f + "identity", x.getMessage());
+            }
+            String pin = text(p, "spkiSha256", f + "spkiSha256", e.getValue(), false);
+            if (pin != null) {
+                pin = pin.replace(":", "").toLowerCase(java.util.Locale.ROOT);
+                if (!pin.matches("[0-9a-f]{64}")) {
+                    throw error(p.get("spkiSha256"), f + "spkiSha256", "the SHA-256 of the partner's "
+                            + "SubjectPublicKeyInfo: 64 hex digits (colons allowed)");
+                }
+            }
+            boolean tls12 = bool(p, "tls12", f + "tls12", e.getValue(), false);
+            int maxStreams = p.containsKey("maxStreams") ? integer(p, "maxStreams", f + "maxStreams", 1, 1_000_000)
+                    : isg.channel.ChannelConfig.Partner.DEFAULT_MAX_STREAMS;
+            Map<String, isg.channel.ChannelConfig.Service> services = new LinkedHashMap<>();
+            for (Map.Entry<String, Node> s : named(p.get("services"), f + "services").entrySet()) {
+                String sf = f + "services." + s.getKey() + ".";
+                Map<String, Node> m = map(s.getValue(), sf, Set.of("listen", "maxConnections", "idleTimeout"));
+                if (!m.containsKey("listen")) {
+                    throw error(s.getValue(), sf + "listen", "required (the inside address:port to listen on)");
+                }
+                InetSocketAddress at = endpoint(m.get("listen"), sf + "listen", false);
+                if (!bound.add(at)) {
+                    throw error(m.get("listen"), sf + "listen", at + " is already used by another listener");
+                }
+                services.put(s.getKey(), new isg.channel.ChannelConfig.Service(s.getKey(), at,
+                        m.containsKey("maxConnections") ? integer(m, "maxConnections", sf + "maxConnections", 1, 1_000_000)
+                                : isg.channel.ChannelConfig.DEFAULT_SERVICE_CONNECTIONS,
+                        m.containsKey("idleTimeout") ? positive(m.get("idleTimeout"), sf + "idleTimeout")
+                                : isg.channel.ChannelConfig.DEFAULT_IDLE_TIMEOUT));
+            }
+            Map<String, isg.channel.ChannelConfig.Export> exports = new LinkedHashMap<>();
+            for (Map.Entry<String, Node> s : named(p.get("exports"), f + "exports").entrySet()) {
+                String sf = f + "exports." + s.getKey() + ".";
+                Map<String, Node> m = map(s.getValue(), sf, Set.of("target", "maxConnections", "idleTimeout"));
+                if (!m.containsKey("target")) {
+                    throw error(s.getValue(), sf + "target", "required (the inside address:port the partner reaches)");
+                }
+                exports.put(s.getKey(), new isg.channel.ChannelConfig.Export(s.getKey(),
+                        endpoint(m.get("target"), sf + "target", true),
+                        m.containsKey("maxConnections") ? integer(m, "maxConnections", sf + "maxConnections", 1, 1_000_000)
+                                : isg.channel.ChannelConfig.DEFAULT_SERVICE_CONNECTIONS,
+                        m.containsKey("idleTimeout") ? positive(m.get("idleTimeout"), sf + "idleTimeout")
+                                : isg.channel.ChannelConfig.DEFAULT_IDLE_TIMEOUT));
+            }
+            partners.put(e.getKey(), new isg.channel.ChannelConfig.Partner(e.getKey(), connect, connections, ca, crl,
+                    identity, pin, tls12, maxStreams, services, exports));
+        }
+        return new isg.channel.ChannelConfig(listen, key, cert, chain, handshake, keepAlive, warn, maxConnections,
+                maxHandshakes, partners);
+    }
+
+    /** A pkcs11: URI field (required). */
+    private String pkcs11(Map<String, Node> m, String key, String field, Node parent) throws ConfigException {
+        String uri = text(m, key, field, parent, true);
+        try {
+            Pkcs11Uri.parse(uri);
+        } catch (IllegalArgumentException e) {
+            throw error(m.get(key), field, e.getMessage());
+        }
+        return uri;
+    }
+
+    /** A mapping of service names to their sections (empty when absent). */
+    private Map<String, Node> named(Node n, String field) throws ConfigException {
+        Map<String, Node> out = new LinkedHashMap<>();
+        if (n == null) {
+            return out;
+        }
+        if (!(n instanceof MappingNode)) {
+            throw error(n, field, "a mapping of service name to its settings");
+        }
+        for (NodeTuple t : ((MappingNode) n).getValue()) {
+            String name = scalar(t.getKeyNode(), field);
+            if (!name.matches(SERVICE_NAME)) {
+                throw error(t.getKeyNode(), field, "a service name of 1-32 characters a-z 0-9 . _ - (lower case, "
+                        + "starting with a letter or digit), got '" + name + "'");
+            }
+            out.put(name, t.getValueNode());
+        }
+        return out;
+    }
+
+    /** One file or a list of files. */
+    private java.util.List<Path> paths(Node n, String field, boolean required) throws ConfigException {
+        java.util.List<Path> out = new java.util.ArrayList<>();
+        if (n == null) {
+            if (required) {
+                throw new ConfigException(file + ": " + field + ": required (a file, or a list of files)");
+            }
+            return out;
+        }
+        java.util.List<Node> items = n instanceof SequenceNode sq ? sq.getValue() : java.util.List.of(n);
+        for (Node i : items) {
+            Path p = Path.of(scalar(i, field).trim());
+            p = p.isAbsolute() ? p : file.toAbsolutePath().getParent().resolve(p);
+            if (!java.nio.file.Files.isReadable(p)) {
+                throw error(i, field, p + ": no such (readable) file");
+            }
+            out.add(p);
+        }
+        if (required && out.isEmpty()) {
+            throw error(n, field, "at least one file");
+        }
+        return out;
+    }
+
+    /** A duration above zero. */
+    private Duration positive(Node n, String field) throws ConfigException {
+        Duration d = duration(n, field);
+        if (d.isZero()) {
+            throw error(n, field, "a duration above zero, like 10s");
+        }
+        return d;
+    }
+
+    /**
+     * host:port. A listen address is numeric; a target or partner address may be a DNS name
+     * (resolved when connecting). IPv6 in brackets: [2001:db8::1]:4433.
+     */
+    private InetSocketAddress endpoint(Node n, String field, boolean names) throws ConfigException {
+        String v = scalar(n, field).trim();
+        int c = v.lastIndexOf(':');
+        String host = c > 0 ? v.substring(0, c) : "";
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(v.substring(c + 1));
+        } catch (RuntimeException e) {
+            port = -1;
+        }
+        if (c <= 0 || port < 1 || port > 65535) {
+            throw error(n, field, "host:port (port 1-65535), e.g. 192.0.2.1:4433, got '" + v + "'");
+        }
+        boolean numeric = host.matches("[0-9.]+") || host.contains(":");
+        if (numeric) {
+            try {
+                return new InetSocketAddress(InetAddress.getByName(host), port);
+            } catch (UnknownHostException e) {
+                throw error(n, field, "'" + host + "' is not an IP address");
+            }
+        }
+        if (!names || !host.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})")) {
+            throw error(n, field, names ? "a host name or IP address with a port, got '" + v + "'"
+                    : "a numeric IP address with a port, got '" + v + "'");
+        }
+        return InetSocketAddress.createUnresolved(host, port);
     }
 
     /** An optional true/false field. */

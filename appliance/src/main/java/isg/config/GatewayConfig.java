@@ -11,10 +11,11 @@ import java.nio.file.Path;
  * @param boardKind {@code simulated} or {@code gpio}
  * @param mqttBroker null when no broker is configured
  * @param mc null when the gateway is a member of no MC security domain
+ * @param channel null when the gateway runs no channel to partner gateways
  */
 public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path keystore, Path passphraseFile,
         Path module, String token, Path pinFile, Path audit, InetSocketAddress controlListen, Path controlTokenFile,
         String boardKind, String boardPins, String mqttBroker, String mqttPrefix, Path mqttCredentials,
         int mqttMetricsSeconds, Path mqttCa, Path mqttClientKeyStore, Path mqttClientKeyStorePassword,
-        isg.control.ControlServer.Tls controlTls, isg.mc.McConfig mc) {
+        isg.control.ControlServer.Tls controlTls, isg.mc.McConfig mc, isg.channel.ChannelConfig channel) {
 }

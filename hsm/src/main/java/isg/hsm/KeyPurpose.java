@@ -19,8 +19,10 @@ public enum KeyPurpose {
     SPK(KeyType.GENERIC_SECRET),
     /** The gateway's SAKKE receiver secret key for one domain and key period (RFC 6508 RSK). */
     SAKKE_RSK(KeyType.SECRET_DATA),
-    /** The gateway's own TLS identity (P-256). */
+    /** The gateway's own TLS identity (P-256): signs the handshakes of the channel between gateways. */
     TLS_IDENTITY(KeyType.EC_P256),
+    /** The certificate a CA issued for the gateway's TLS_IDENTITY key (from 'isg keys csr'). */
+    TLS_CERTIFICATE(KeyType.CERTIFICATE),
     /** A partner KMS certificate. */
     KMS_CERTIFICATE(KeyType.CERTIFICATE),
     /** A partner gateway's TLS certificate. */

@@ -1,0 +1,323 @@
+package isg.channel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import isg.hsm.AuditLog;
+import isg.hsm.KeyVault;
+import isg.hsm.SoftVault;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway's TLS against peers nobody here wrote: OpenSSL 3's {@code s_client} and
+ * {@code s_server} as the partner, with the right certificate and each wrong one, with TLS 1.2,
+ * with signature algorithms and groups the gateway does not take; and mutated handshakes.
+ * Every refusal is counted under its own reason, and the gateway keeps serving.
+ */
+class ChannelTlsInteropTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    ChannelPki pki;
+    KeyVault vault;
+    ChannelService home;
+    final List<Process> processes = new ArrayList<>();
+
+    @BeforeEach
+    void pki() throws Exception {
+        pki = new ChannelPki(dir).ca("home-ca").ca("partner-ca").ca("other-ca");
+        vault = SoftVault.open(dir.resolve("home.bcfks"), "pass".toCharArray(), true, AuditLog.inMemory());
+        pki.gateway(vault, "home-tls", "home-ca", "isg:home");
+        pki.peer("good", "partner-ca", "isg:partner");
+        pki.peer("good2", "partner-ca", "isg:partner");
+        pki.peer("other", "other-ca", "isg:partner");
+        pki.peer("wrongid", "partner-ca", "isg:somebody-else");
+        pki.peer("expired", "partner-ca", "isg:partner", false, "20200101000000Z", "20200201000000Z");
+        pki.peer("revoked", "partner-ca", "isg:partner");
+        pki.revoke("partner-ca", "revoked.pem");
+    }
+
+    @AfterEach
+    void stop() {
+        for (Process p : processes) {
+            p.destroyForcibly();
+        }
+        if (home != null) {
+            home.close();
+        }
+        vault.close();
+    }
+
+    /** Home listening for "partner", or dialling it at {@code connectPort} (0: no dialling). */
+    private void startHome(int connectPort, byte[] pin, boolean tls12, boolean crl) throws Exception {
+        String pinHex = pin == null ? null : HexFormat.of().formatHex(pin);
+        ChannelConfig.Partner p = new ChannelConfig.Partner("partner",
+                connectPort == 0 ? null : ChannelPair.loop(connectPort), 1, List.of(pki.path("partner-ca.pem")),
+                crl ? List.of(pki.path("partner-ca.crl.pem")) : List.of(), "uri:isg:partner", pinHex, tls12, 100,
+                Map.of(), Map.of());
+        ChannelConfig c = new ChannelConfig(ChannelPair.loop(ChannelPair.freePort()), "pkcs11:object=home-tls",
+                "pkcs11:object=home-tls-cert", null, Duration.ofSeconds(2), Duration.ofSeconds(1), 30, 64, 16,
+                Map.of("partner", p));
+        home = ChannelService.start(c, vault, "home", Clock.systemUTC(), AuditLog.inMemory(), ChannelService.Alarms.NONE);
+    }
+
+    private JsonNode status() throws IOException {
+        return JSON.readTree(home.statusJson());
+    }
+
+    private long refused(String reason) throws IOException {
+        JsonNode s = status();
+        return s.path("refusedUnidentified").path(reason).asLong() + s.path("partners").path("partner").path("refused")
+                .path(reason).asLong();
+    }
+
+    private void awaitRefused(String reason, long n) throws Exception {
+        ChannelPair.await(reason + " counted " + n, 20, () -> {
+            try {
+                return refused(reason) == n;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    /** Runs s_client against the gateway with {@code args}; returns its output. */
+    private String sClient(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect",
+                "127.0.0.1:" + home.outsideAddress().getPort(), "-CAfile", "home-ca.pem", "-verify_return_error"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        processes.add(p);
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(20, TimeUnit.SECONDS);
+        return out;
+    }
+
+    @Test
+    void sClientWithThePartnersCertificateCompletesMutualTls13() throws Exception {
+        startHome(0, null, false, false);
+        String out = sClient("-cert", "good.pem", "-key", "good.key");
+        assertTrue(out.contains("Verification: OK"), out);
+        assertTrue(out.contains("TLSv1.3"), out);
+        assertTrue(out.matches("(?s).*Cipher is TLS_AES_(128_GCM_SHA256|256_GCM_SHA384).*"), out);
+        ChannelPair.await("the handshake counted for the partner", 10,
+                () -> home.statusJson().contains("\"handshakes\":1"));
+    }
+
+    @Test
+    void eachWrongCertificateIsRefusedUnderItsOwnReason() throws Exception {
+        startHome(0, null, false, true);
+        sClient("-cert", "other.pem", "-key", "other.key");
+        awaitRefused("unknown-ca", 1);
+        sClient("-cert", "wrongid.pem", "-key", "wrongid.key");
+        awaitRefused("wrong-identity", 1);
+        sClient("-cert", "expired.pem", "-key", "expired.key");
+        awaitRefused("expired", 1);
+        sClient("-cert", "revoked.pem", "-key", "revoked.key");
+        awaitRefused("revoked", 1);
+        sClient();
+        awaitRefused("no-certificate", 1);
+        assertEquals(0, status().path("partners").path("partner").path("handshakes").asLong());
+    }
+
+    @Test
+    void aPinnedKeyRefusesAnotherKeyFromTheRightCaForTheRightIdentity() throws Exception {
+        byte[] pin = PartnerTrust.spkiSha256(PartnerTrust.readCertificates(pki.path("good.pem")).get(0).getPublicKey());
+        startHome(0, pin, false, false);
+        sClient("-cert", "good2.pem", "-key", "good2.key");
+        awaitRefused("pin-mismatch", 1);
+        String ok = sClient("-cert", "good.pem", "-key", "good.key");
+        assertTrue(ok.contains("Verification: OK"), ok);
+        ChannelPair.await("the pinned key is accepted", 10, () -> home.statusJson().contains("\"handshakes\":1"));
+    }
+
+    @Test
+    void tls12AlgorithmsAndGroupsTheGatewayDoesNotTakeAreRefused() throws Exception {
+        startHome(0, null, false, false);
+        sClient("-tls1_2", "-cert", "good.pem", "-key", "good.key");
+        awaitRefused("tls-version", 1);
+        sClient("-sigalgs", "RSA-PSS+SHA256:ECDSA+SHA384", "-cert", "good.pem", "-key", "good.key");
+        awaitRefused("no-common-algorithm", 1);
+        sClient("-groups", "X25519", "-cert", "good.pem", "-key", "good.key");
+        awaitRefused("no-common-algorithm", 2);
+        assertEquals(0, status().path("partners").path("partner").path("handshakes").asLong());
+    }
+
+    @Test
+    void aPartnerConfiguredForTls12GetsTls12WithAnAeadSuite() throws Exception {
+        startHome(0, null, true, false);
+        String out = sClient("-tls1_2", "-cert", "good.pem", "-key", "good.key");
+        assertTrue(out.contains("Protocol  : TLSv1.2") || out.contains("TLSv1.2"), out);
+        assertTrue(out.matches("(?s).*Cipher is ECDHE-ECDSA-AES(128|256)-GCM-SHA(256|384).*"), out);
+        ChannelPair.await("the TLS 1.2 handshake counted", 10, () -> home.statusJson().contains("\"handshakes\":1"));
+    }
+
+    /** s_server as the partner, the gateway dialling it; returns s_server's output once it has ended. */
+    private String withSServer(String cert, String... extra) throws Exception {
+        int port = ChannelPair.freePort();
+        List<String> cmd = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port, "-cert",
+                cert + ".pem", "-key", cert + ".key", "-CAfile", "home-ca.pem", "-Verify", "2", "-verify_return_error",
+                "-naccept", "1"));
+        cmd.addAll(List.of(extra));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        processes.add(p);
+        // s_server is listening once it says so
+        StringBuilder out = new StringBuilder();
+        InputStream in = p.getInputStream();
+        while (!out.toString().contains("ACCEPT")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new AssertionError("s_server did not start: " + out);
+            }
+            out.append((char) c);
+        }
+        startHome(port, null, false, false);
+        Thread reader = new Thread(() -> {
+            try {
+                out.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // ended
+            }
+        });
+        reader.start();
+        return waitOutput(p, reader, out);
+    }
+
+    private static String waitOutput(Process p, Thread reader, StringBuilder out) throws InterruptedException {
+        p.waitFor(15, TimeUnit.SECONDS);
+        p.destroy();
+        reader.join(5000);
+        return out.toString();
+    }
+
+    @Test
+    void theGatewayDiallingSServerAuthenticatesItAndIsAuthenticatedByIt() throws Exception {
+        String out = withSServer("good");
+        assertTrue(out.contains("CIPHER is TLS_AES_128_GCM_SHA256") || out.contains("CIPHER is TLS_AES_256_GCM_SHA384"),
+                out);
+        assertTrue(out.contains("subject=CN = home-tls"), "s_server saw and verified the gateway's certificate: " + out);
+        ChannelPair.await("the handshake counted", 10, () -> home.statusJson().contains("\"handshakes\":1"));
+        // s_server speaks no ISG channel: no HELLO, so the partner never comes up
+        assertTrue(!home.partnerUp("partner"));
+    }
+
+    @Test
+    void theGatewayDiallingAWrongSServerRefusesIt() throws Exception {
+        withSServer("other");
+        awaitRefused("unknown-ca", 1);
+        home.close();
+        home = null;
+        withSServer("wrongid");
+        awaitRefused("wrong-identity", 1);
+        home.close();
+        home = null;
+        withSServer("good", "-tls1_2");
+        awaitRefused("tls-version", 1);
+    }
+
+    @Test
+    void garbageTruncatedAndMutatedHandshakesAreRefusedAndTheGatewayKeepsServing() throws Exception {
+        startHome(0, null, false, false);
+        byte[] hello = captureClientHello();
+        Random r = new Random(7);
+        int port = home.outsideAddress().getPort();
+        int attempts = 200;
+        for (int i = 0; i < attempts; i++) {
+            byte[] m;
+            switch (i % 4) {
+                case 0 -> {
+                    m = new byte[1 + r.nextInt(2000)];
+                    r.nextBytes(m);
+                }
+                case 1 -> m = java.util.Arrays.copyOf(hello, 1 + r.nextInt(hello.length - 1));
+                default -> {
+                    m = hello.clone();
+                    for (int k = 0; k < 1 + r.nextInt(4); k++) {
+                        m[r.nextInt(m.length)] ^= (byte) (1 + r.nextInt(255));
+                    }
+                }
+            }
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(10000);
+                s.getOutputStream().write(m);
+                s.shutdownOutput(); // a truncated handshake ends here instead of waiting for the timeout
+                s.getInputStream().readAllBytes();
+            } catch (IOException e) {
+                // reset by the gateway: fine
+            }
+        }
+        ChannelPair.await("every attempt accounted for", 30, () -> {
+            try {
+                long n = 0;
+                for (JsonNode v : status().path("refusedUnidentified")) {
+                    n += v.asLong();
+                }
+                return n == attempts;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        assertEquals(0, status().path("connections").asInt(), "no connection left behind");
+        String ok = sClient("-cert", "good.pem", "-key", "good.key");
+        assertTrue(ok.contains("Verification: OK"), "still serving: " + ok);
+    }
+
+    @Test
+    void aStalledHandshakeEndsAtItsTimeout() throws Exception {
+        startHome(0, null, false, false);
+        byte[] hello = captureClientHello();
+        try (Socket s = new Socket("127.0.0.1", home.outsideAddress().getPort())) {
+            s.getOutputStream().write(hello, 0, hello.length / 2);
+            s.setSoTimeout(10000);
+            assertEquals(-1, s.getInputStream().read(), "closed by the gateway");
+        }
+        awaitRefused("handshake-timeout", 1);
+    }
+
+    /** The first flight of OpenSSL's s_client (a real ClientHello), captured on a plain socket. */
+    private byte[] captureClientHello() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + ss.getLocalPort(),
+                    "-cert", "good.pem", "-key", "good.key").directory(dir.toFile()).redirectErrorStream(true).start();
+            processes.add(p);
+            try (Socket s = ss.accept()) {
+                s.setSoTimeout(10000);
+                InputStream in = s.getInputStream();
+                byte[] header = in.readNBytes(5);
+                int length = ((header[3] & 0xff) << 8) | (header[4] & 0xff);
+                byte[] body = in.readNBytes(length);
+                byte[] all = new byte[5 + length];
+                System.arraycopy(header, 0, all, 0, 5);
+                System.arraycopy(body, 0, all, 5, length);
+                assertEquals(0x16, all[0], "a handshake record: " + HexFormat.of().formatHex(header));
+                return all;
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+}
