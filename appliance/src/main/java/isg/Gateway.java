@@ -37,6 +37,10 @@ public final class Gateway implements AutoCloseable {
     private final isg.box.FrontPanel panel;
     private final isg.box.TamperGuard guard;
     private final isg.status.MqttStatus mqtt;
+    /** The channel between gateways; null when the configuration has no channel section. */
+    private final isg.channel.ChannelService channel;
+    /** Where the channel's alarms go once MQTT is up (they are kept and replayed until then). */
+    private volatile isg.status.MqttStatus alarmsTo;
     private volatile GatewayConfig config;
 
     public Gateway(Path file) throws ConfigException, VaultException, IOException, isg.board.BoardException {
@@ -60,15 +64,45 @@ public final class Gateway implements AutoCloseable {
                 : new isg.board.SimulatedBoard();
         this.relay = new Relay(c.relay(), vault, Math.max(1, Runtime.getRuntime().availableProcessors()));
         this.mc = c.mc() == null ? null : isg.mc.McPlane.start(c.mc(), vault, java.time.Clock.systemUTC());
-        this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile(), c.controlTls(), mc);
+        this.channel = c.channel() == null ? null : isg.channel.ChannelService.start(c.channel(), vault,
+                c.relay().gatewayId(), java.time.Clock.systemUTC(), audit, new isg.channel.ChannelService.Alarms() {
+                    @Override
+                    public void raise(String name, String detail) {
+                        isg.status.MqttStatus m = alarmsTo;
+                        if (m != null) {
+                            m.raiseAlarm(name, detail);
+                        }
+                    }
+
+                    @Override
+                    public void clear(String name) {
+                        isg.status.MqttStatus m = alarmsTo;
+                        if (m != null) {
+                            m.clearAlarm(name);
+                        }
+                    }
+
+                    @Override
+                    public void event(String type, String detail) {
+                        isg.status.MqttStatus m = alarmsTo;
+                        if (m != null) {
+                            m.event(type, detail);
+                        }
+                    }
+                });
+        this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile(), c.controlTls(), mc, channel);
         this.panel = new isg.box.FrontPanel(board, relay, vault);
         this.guard = new isg.box.TamperGuard(relay, vault, board);
         if (mc != null) {
             guard.alsoWipe(mc::close);
         }
+        if (channel != null) {
+            // a tampered box stops talking to its partners (its identity key is going with the vault)
+            guard.alsoWipe(channel::abort);
+        }
         isg.status.MqttStatus m = null;
         if (c.mqttBroker() != null) {
-            isg.status.StatusReport report = new isg.status.StatusReport(relay, vault, board, mc);
+            isg.status.StatusReport report = new isg.status.StatusReport(relay, vault, board, mc, channel);
             try {
                 m = new isg.status.MqttStatus(new isg.status.MqttStatus.Options(c.mqttBroker(), c.mqttPrefix(),
                         c.relay().gatewayId(), c.mqttCredentials(), c.mqttMetricsSeconds(), 1000, c.mqttCa(),
@@ -98,9 +132,17 @@ public final class Gateway implements AutoCloseable {
             });
         }
         this.mqtt = m;
+        if (channel != null && m != null) {
+            isg.status.MqttStatus status = m;
+            alarmsTo = status;
+            channel.activeAlarms().forEach(status::raiseAlarm);
+            channel.onChange(status::stateChanged);
+        }
         LOG.log(System.Logger.Level.INFO, "gateway " + c.relay().gatewayId() + " ready: vault " + vault.kind()
                 + ", board " + board.describe() + ", relay " + relay.transport() + ", control API on " + control.address()
-                + (mqtt == null ? ", no MQTT broker configured" : ", MQTT " + c.mqttBroker()));
+                + (mqtt == null ? ", no MQTT broker configured" : ", MQTT " + c.mqttBroker())
+                + (channel == null ? "" : ", channel to " + c.channel().partners().keySet()
+                        + (channel.outsideAddress() == null ? "" : " listening on " + channel.outsideAddress())));
     }
 
     public Relay relay() {
@@ -123,9 +165,17 @@ public final class Gateway implements AutoCloseable {
         return board;
     }
 
+    public isg.channel.ChannelService channel() {
+        return channel;
+    }
+
     /** Re-reads the configuration file; throws (and changes nothing) when it cannot be applied. */
     public synchronized void reload() throws ConfigException, RelayException {
         GatewayConfig next = ConfigLoader.load(file);
+        if (!java.util.Objects.equals(next.channel(), config.channel())) {
+            throw new ConfigException(file + ": channel: the channel between gateways (channel: and partners.<id>.channel) "
+                    + "changed; that takes a restart, and the running configuration stays in force");
+        }
         relay.reconfigure(next.relay());
         config = next;
         LOG.log(System.Logger.Level.INFO, "configuration reloaded from " + file);
@@ -138,6 +188,9 @@ public final class Gateway implements AutoCloseable {
         }
         panel.close();
         control.close();
+        if (channel != null) {
+            channel.close();
+        }
         relay.close();
         if (mc != null) {
             mc.close();

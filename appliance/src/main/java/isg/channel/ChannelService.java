@@ -527,7 +527,19 @@ public final class ChannelService implements AutoCloseable {
 
     // ---- status, metrics ----
 
-    /** The channel's part of /status and of the MQTT state: partners, connections, services, refusals. */
+    /** What the MQTT state shows (it changes when a partner comes up or goes down, not with traffic). */
+    public String summaryJson() {
+        StringBuilder b = new StringBuilder("{\"partners\":{");
+        boolean first = true;
+        for (PartnerLink l : links.values()) {
+            b.append(first ? "" : ",").append(quote(l.id())).append(":{\"up\":").append(l.up()).append(",\"connections\":")
+                    .append(l.connections()).append('}');
+            first = false;
+        }
+        return b.append("}}").toString();
+    }
+
+    /** The channel's part of /status and of the MQTT metrics: partners, connections, services, refusals. */
     public String statusJson() {
         StringBuilder b = new StringBuilder("{\"listen\":").append(outside == null ? "null"
                 : quote(String.valueOf(outside.localAddress()))).append(",\"connections\":").append(connections.get())
@@ -655,9 +667,26 @@ public final class ChannelService implements AutoCloseable {
         return b.append('"').toString();
     }
 
+    /**
+     * Tamper: drops every connection and listener at once, without GOAWAY and without waiting
+     * (the caller is on its way to zeroising the vault).
+     */
+    public void abort() {
+        closed = true;
+        for (PartnerLink l : links.values()) {
+            l.abort();
+        }
+        for (Channel c : listeners) {
+            c.close();
+        }
+        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        handshakes.shutdownNow();
+    }
+
     @Override
     public void close() {
         if (closed) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
             return;
         }
         closed = true;
@@ -667,7 +696,7 @@ public final class ChannelService implements AutoCloseable {
         for (Channel c : listeners) {
             c.close();
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         handshakes.shutdownNow();
         auditor.shutdown();
         try {

@@ -294,4 +294,11 @@ final class PartnerLink {
             c.shutdown();
         }
     }
+
+    void abort() {
+        closed = true;
+        for (ChannelConnection c : ready) {
+            c.channel().close();
+        }
+    }
 }

@@ -59,7 +59,13 @@ public final class KeysCommand {
             "  import-rsk --domain D --period N --transport URI --wrapped-file F [--label L]",
             "                           the gateway's SAKKE RSK for MC domain D and key period N (RFC 6508, 257 octets",
             "                           04||x||y), wrapped under a transport key (RFC 5649); validated when the gateway starts",
-            "  import-cert --label L --purpose KMS_CERTIFICATE|PARTNER_TLS_CERTIFICATE --cert-file F [--owner O]",
+            "  import-cert --label L --purpose KMS_CERTIFICATE|PARTNER_TLS_CERTIFICATE|TLS_CERTIFICATE --cert-file F",
+            "              [--owner O] [--key URI]",
+            "                           TLS_CERTIFICATE: the certificate a CA issued for the gateway's TLS_IDENTITY key",
+            "                           (--key names it; the certificate must carry that key, EC P-256)",
+            "  csr --key URI --subject DN [--san-uri U[,U...]] [--san-dns D[,D...]] [--out F]",
+            "                           a PKCS#10 request (PEM) for the TLS_IDENTITY key, signed in the vault: SAN as",
+            "                           given, digitalSignature, serverAuth and clientAuth; e.g. --subject CN=isg-home,O=Police",
             "  export-public --uri URI  PEM of a public key or certificate",
             "  destroy --uri URI",
             "  zeroize --yes            destroy every secret and private key, log out",
@@ -271,14 +277,59 @@ public final class KeysCommand {
                 return 0;
             }
             case "import-cert": {
-                byte[] der = Files.readAllBytes(Path.of(need(o, "--cert-file")));
-                String text = new String(der, StandardCharsets.US_ASCII);
-                if (text.contains("-----BEGIN CERTIFICATE-----")) {
-                    String b64 = text.substring(text.indexOf("-----BEGIN CERTIFICATE-----") + 27,
-                            text.indexOf("-----END CERTIFICATE-----"));
-                    der = Base64.getMimeDecoder().decode(b64);
+                Path file = Path.of(need(o, "--cert-file"));
+                java.security.cert.X509Certificate cert;
+                try {
+                    cert = isg.channel.PartnerTrust.readCertificates(file).get(0);
+                } catch (IOException e) {
+                    throw new Usage(e.getMessage());
                 }
-                out.println(vault.importCertificate(Actor.CLI, spec(o, purpose(o)), der).toJson());
+                KeyPurpose purpose = purpose(o);
+                if (purpose.type() != isg.hsm.KeyType.CERTIFICATE) {
+                    throw new Usage("--purpose " + purpose + " is not a certificate purpose");
+                }
+                if (purpose == KeyPurpose.TLS_CERTIFICATE) {
+                    String key = need(o, "--key");
+                    if (vault.info(Actor.CLI, key).purpose() != KeyPurpose.TLS_IDENTITY) {
+                        throw new Usage("--key " + key + " is not a TLS_IDENTITY key");
+                    }
+                    if (!java.security.MessageDigest.isEqual(vault.exportPublic(Actor.CLI, key),
+                            cert.getPublicKey().getEncoded())) {
+                        throw new Usage(file + " (" + cert.getSubjectX500Principal().getName() + ") is not a certificate "
+                                + "for the key " + key);
+                    }
+                }
+                try {
+                    out.println(vault.importCertificate(Actor.CLI, spec(o, purpose), cert.getEncoded()).toJson());
+                } catch (java.security.cert.CertificateEncodingException e) {
+                    throw new Usage(file + ": " + e.getMessage());
+                }
+                return 0;
+            }
+            case "csr": {
+                List<String> sans = new java.util.ArrayList<>();
+                for (String u : o.getOrDefault("--san-uri", "").split(",")) {
+                    if (!u.isBlank()) {
+                        sans.add("uri:" + u.trim());
+                    }
+                }
+                for (String d : o.getOrDefault("--san-dns", "").split(",")) {
+                    if (!d.isBlank()) {
+                        sans.add("dns:" + d.trim());
+                    }
+                }
+                String pem;
+                try {
+                    pem = isg.channel.CertificateRequests.pkcs10Pem(vault, need(o, "--key"), need(o, "--subject"), sans);
+                } catch (IllegalArgumentException e) {
+                    throw new Usage(e.getMessage());
+                }
+                if (o.containsKey("--out")) {
+                    Files.writeString(Path.of(o.get("--out")), pem, StandardCharsets.US_ASCII);
+                    out.println("wrote " + o.get("--out"));
+                } else {
+                    out.print(pem);
+                }
                 return 0;
             }
             case "export-public": {

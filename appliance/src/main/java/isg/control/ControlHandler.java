@@ -36,7 +36,8 @@ import java.util.StringJoiner;
  * <pre>
  * GET /sessions            list          POST /sessions        create (201)
  * GET /sessions/{id}       show          PATCH /sessions/{id}  a leg's remote, the partner's nonce
- * DELETE /sessions/{id}    delete (204)  GET /status           relay totals
+ * DELETE /sessions/{id}    delete (204)  GET /status           relay totals, the channel's partners
+ * GET /metrics             Prometheus text exposition (relay, channel)
  * </pre>
  * Answers: 400 malformed (field named), 401 no or wrong token, 404 no such path or session,
  * 405 method not allowed, 409 session exists, 415 not JSON, 422 unknown partner or key, 503 no
@@ -49,11 +50,17 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final Relay relay;
     private final byte[] token;
     private final isg.mc.McPlane mc;
+    private final isg.channel.ChannelService channel;
 
     ControlHandler(Relay relay, byte[] token, isg.mc.McPlane mc) {
+        this(relay, token, mc, null);
+    }
+
+    ControlHandler(Relay relay, byte[] token, isg.mc.McPlane mc, isg.channel.ChannelService channel) {
         this.relay = relay;
         this.token = token;
         this.mc = mc;
+        this.channel = channel;
     }
 
     @Override
@@ -103,7 +110,16 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             requireMethod(m, "GET", HttpMethod.GET);
             return json(200, "{\"transport\":\"" + relay.transport() + "\",\"sessions\":" + relay.sessions().size()
                     + ",\"totals\":" + relay.totals().toJson() + ",\"kernelUdpNoPorts\":"
-                    + isg.relay.Counters.kernelUdpNoPorts() + "}");
+                    + isg.relay.Counters.kernelUdpNoPorts() + ",\"channel\":"
+                    + (channel == null ? "null" : channel.statusJson()) + "}");
+        }
+        if (path.equals("/metrics")) {
+            requireMethod(m, "GET", HttpMethod.GET);
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.copiedBuffer(prometheus(), StandardCharsets.UTF_8));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+            return r;
         }
         if (path.equals("/sessions")) {
             if (m.equals(HttpMethod.GET)) {
@@ -262,6 +278,29 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             super(405, "method not allowed here; allowed: " + allow);
             this.allow = allow;
         }
+    }
+
+    /** The Prometheus text exposition format (0.0.4): relay totals, then the channel's metrics. */
+    private String prometheus() {
+        isg.relay.Counters t = relay.totals();
+        StringBuilder b = new StringBuilder()
+                .append("# HELP isg_sessions sessions held by the relay\n# TYPE isg_sessions gauge\n")
+                .append("isg_sessions ").append(relay.sessions().size()).append('\n')
+                .append("# HELP isg_packets_total packets through the relay\n# TYPE isg_packets_total counter\n")
+                .append("isg_packets_total{direction=\"in\"} ").append(t.packetsIn()).append('\n')
+                .append("isg_packets_total{direction=\"out\"} ").append(t.packetsOut()).append('\n')
+                .append("# HELP isg_bytes_total octets through the relay\n# TYPE isg_bytes_total counter\n")
+                .append("isg_bytes_total{direction=\"in\"} ").append(t.bytesIn()).append('\n')
+                .append("isg_bytes_total{direction=\"out\"} ").append(t.bytesOut()).append('\n')
+                .append("# HELP isg_drops_total packets dropped, by reason\n# TYPE isg_drops_total counter\n");
+        for (isg.relay.DropReason r : isg.relay.DropReason.values()) {
+            b.append("isg_drops_total{reason=\"").append(r.name().toLowerCase(java.util.Locale.ROOT)).append("\"} ")
+                    .append(t.drops(r)).append('\n');
+        }
+        if (channel != null) {
+            channel.prometheus(b);
+        }
+        return b.toString();
     }
 
     private static FullHttpResponse json(int status, String body) {

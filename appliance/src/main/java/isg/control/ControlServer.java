@@ -59,6 +59,12 @@ public final class ControlServer implements AutoCloseable {
     /** With the gateway's MC key plane: {@code POST /mikey} and group sessions; null without one. */
     public ControlServer(Relay relay, InetSocketAddress bind, Path tokenFile, Tls tls, isg.mc.McPlane mc)
             throws IOException {
+        this(relay, bind, tokenFile, tls, mc, null);
+    }
+
+    /** With the channel between gateways too ({@code /status}, {@code /metrics}); null without one. */
+    public ControlServer(Relay relay, InetSocketAddress bind, Path tokenFile, Tls tls, isg.mc.McPlane mc,
+            isg.channel.ChannelService channelService) throws IOException {
         byte[] token = Files.readString(tokenFile, StandardCharsets.UTF_8).trim().getBytes(StandardCharsets.UTF_8);
         if (token.length < 16) {
             throw new IOException("the control API token in " + tokenFile + " must be at least 16 characters");
@@ -74,7 +80,7 @@ public final class ControlServer implements AutoCloseable {
                                 ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
                             }
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY));
-                            ch.pipeline().addLast(workers, new ControlHandler(relay, token, mc));
+                            ch.pipeline().addLast(workers, new ControlHandler(relay, token, mc, channelService));
                         }
                     }).bind(bind).sync().channel();
         } catch (InterruptedException e) {

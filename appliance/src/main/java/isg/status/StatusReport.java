@@ -17,17 +17,22 @@ public final class StatusReport {
     private final KeyVault vault;
     private final Board board;
     private final isg.mc.McPlane mc;
+    private final isg.channel.ChannelService channel;
 
     public StatusReport(Relay relay, KeyVault vault, Board board) {
-        this(relay, vault, board, null);
+        this(relay, vault, board, null, null);
     }
 
-    /** With the key plane ({@code mc}, null when the gateway is in no MC domain). */
-    public StatusReport(Relay relay, KeyVault vault, Board board, isg.mc.McPlane mc) {
+    /**
+     * With the key plane ({@code mc}, null when the gateway is in no MC domain) and the channel
+     * between gateways ({@code channel}, null when there is none).
+     */
+    public StatusReport(Relay relay, KeyVault vault, Board board, isg.mc.McPlane mc, isg.channel.ChannelService channel) {
         this.relay = relay;
         this.vault = vault;
         this.board = board;
         this.mc = mc;
+        this.channel = channel;
     }
 
     /** {"domains":[...],"keys":n,"received":n,"refused":{"REASON":n,...}}, or null without a key plane. */
@@ -56,7 +61,7 @@ public final class StatusReport {
                 + MqttStatus.quote(vault.kind()) + ",\"healthy\":" + vault.healthy() + "},\"board\":"
                 + MqttStatus.quote(board.describe()) + ",\"transport\":" + MqttStatus.quote(relay.transport())
                 + ",\"sessions\":" + relay.sessions().size() + ",\"partners\":" + partners.append(']') + ",\"mc\":" + mc()
-                + "}";
+                + ",\"channel\":" + (channel == null ? "null" : channel.summaryJson()) + "}";
     }
 
     private long lastMillis = System.currentTimeMillis();
@@ -107,7 +112,8 @@ public final class StatusReport {
         return "{\"time\":\"" + java.time.Instant.now() + "\",\"sessions\":" + relay.sessions().size() + ",\"packetsIn\":"
                 + c.packetsIn() + ",\"packetsOut\":" + c.packetsOut() + ",\"bytesIn\":" + c.bytesIn() + ",\"bytesOut\":"
                 + c.bytesOut() + ",\"drops\":" + c.drops() + ",\"dropsByReason\":" + drops.append('}')
-                + ",\"legs\":" + legs() + ",\"mc\":" + mc() + ",\"heapUsedBytes\":" + (rt.totalMemory() - rt.freeMemory())
+                + ",\"legs\":" + legs() + ",\"mc\":" + mc() + ",\"channel\":"
+                + (channel == null ? "null" : channel.statusJson()) + ",\"heapUsedBytes\":" + (rt.totalMemory() - rt.freeMemory())
                 + ",\"temperature\":"
                 + (t.isPresent() ? String.format(java.util.Locale.ROOT, "%.1f", t.getAsDouble()) : "null") + "}";
     }

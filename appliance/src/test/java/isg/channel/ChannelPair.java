@@ -25,7 +25,7 @@ import java.util.function.BooleanSupplier;
 final class ChannelPair implements AutoCloseable {
 
     final ChannelPki pki;
-    final KeyVault homeVault;
+    final SwitchableVault homeVault;
     final KeyVault partnerVault;
     final Echo partnerEcho;
     final Echo homeEcho;
@@ -44,7 +44,8 @@ final class ChannelPair implements AutoCloseable {
 
     ChannelPair(Path dir) throws Exception {
         pki = new ChannelPki(dir).ca("home-ca").ca("partner-ca");
-        homeVault = SoftVault.open(dir.resolve("home.bcfks"), "home pass".toCharArray(), true, AuditLog.inMemory());
+        homeVault = new SwitchableVault(SoftVault.open(dir.resolve("home.bcfks"), "home pass".toCharArray(), true,
+                AuditLog.inMemory()));
         partnerVault = Pkcs11Vault.open(SoftHsm.get().config(), AuditLog.inMemory());
         String suffix = Long.toHexString(System.nanoTime());
         pki.gateway(homeVault, "home-tls", "home-ca", "isg:home");

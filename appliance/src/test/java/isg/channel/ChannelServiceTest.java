@@ -194,6 +194,48 @@ class ChannelServiceTest {
     }
 
     @Test
+    void withTheVaultDownNewHandshakesFailFastAndEstablishedStreamsKeepRunning() throws Exception {
+        try (Socket s = connect(pair.echoService)) {
+            s.getOutputStream().write("one".getBytes());
+            assertEquals('o', s.getInputStream().read());
+            pair.homeVault.down(true);
+            // established: unaffected
+            s.getOutputStream().write("two".getBytes());
+            byte[] e = new byte[5];
+            new DataInputStream(s.getInputStream()).readFully(e);
+            assertArrayEquals("netwo".getBytes(), e);
+            // new: a partner connecting now is refused at once, not after the handshake timeout
+            int signed = pair.homeVault.signatures;
+            long t0 = System.nanoTime();
+            try (Socket raw = new Socket("127.0.0.1", pair.homePort)) {
+                raw.setSoTimeout(10000);
+                assertEquals(-1, raw.getInputStream().read());
+            }
+            assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "refused well within the 5 s handshake timeout");
+            ChannelPair.await("vault-unavailable counted", 10,
+                    () -> pair.home.statusJson().contains("\"refusedUnidentified\":{\"vault-unavailable\":1}"));
+            assertEquals(signed, pair.homeVault.signatures, "nothing asked of the vault");
+        } finally {
+            pair.homeVault.down(false);
+        }
+    }
+
+    @Test
+    void controlMessagesReachThePartnerAndItsStatusIsShown() throws Exception {
+        java.util.concurrent.BlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
+        pair.partner.onControl("session-offer", (from, json) -> got.add(from + " " + json));
+        assertTrue(pair.home.sendControl("partner", "{\"type\":\"session-offer\",\"session\":\"call-1\"}"));
+        assertEquals("home {\"type\":\"session-offer\",\"session\":\"call-1\"}",
+                got.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> pair.home.sendControl("partner", "[1,2]"));
+        assertFalse(pair.home.sendControl("nobody", "{\"type\":\"x\"}"));
+        // each gateway announces itself: the partner's status is in home's
+        assertTrue(pair.home.statusJson().contains("\"peer\":{\"type\":\"status\",\"gateway\":\"partner\",\"channel\":1"),
+                pair.home.statusJson());
+    }
+
+    @Test
     void aServiceThePartnerDoesNotExportIsRefusedAndCounted() throws Exception {
         try (Socket s = connect(pair.nowhereService)) {
             s.getOutputStream().write("hello".getBytes());

@@ -73,6 +73,7 @@ class KeysCommandTest {
         assertTrue(out.contains("token=" + token), out);
         assertEquals(0, keys(vault, "export-public", "--uri", "pkcs11:object=tls"), err);
         assertTrue(out.startsWith("-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"), out);
+        tlsCertificate(vault);
         assertEquals(1, keys(vault, "export-public", "--uri", "pkcs11:object=pck-1"));
         assertTrue(err.contains("NOT_PERMITTED") && err.contains("never leaves the vault"), err);
         assertEquals(KeysCommand.EXIT_DATA, keys(vault, "import", "--label", "pck-2", "--purpose", "INTERCONNECT_MASTER", "--bits", "128",
@@ -84,11 +85,48 @@ class KeysCommandTest {
         assertEquals(0, keys(vault, "zeroize", "--yes"), err);
         assertTrue(out.contains("zeroised: 3 keys destroyed"), out);
         assertEquals(0, keys(vault, "list"), err);
-        assertFalse(out.contains("\"label\""), out);
+        // certificates are public and stay; every secret and private key is gone
+        assertTrue(out.contains("\"label\":\"tls-cert\"") && out.lines().filter(l -> l.startsWith("{"))
+                .allMatch(l -> l.contains("\"type\":\"CERTIFICATE\"")), out);
         assertEquals(0, keys(vault, "audit"), err);
         assertTrue(out.contains("\"action\":\"import-transport-ceremony\"") && out.contains("\"actor\":\"CLI\""), out);
         assertFalse(out.contains("000102030405060708090a0b0c0d0e0f"), "no key bytes in the audit log");
         assertFalse(out.toLowerCase().contains("00005a00"), "no RSK bytes in the audit log");
+    }
+
+    /**
+     * The TLS identity's certificate: the request made in the vault is verified and signed by
+     * OpenSSL, and only a certificate for that key is taken.
+     */
+    private void tlsCertificate(List<String> vault) throws Exception {
+        Path csr = dir.resolve("tls.csr");
+        assertEquals(0, keys(vault, "csr", "--key", "pkcs11:object=tls", "--subject", "CN=isg-home,O=Police",
+                "--san-uri", "isg:home", "--san-dns", "gw.home.example", "--out", csr.toString()), err);
+        String text = openssl("req", "-in", "tls.csr", "-noout", "-verify", "-text");
+        assertTrue(text.contains("verify OK") && text.contains("URI:isg:home") && text.contains("DNS:gw.home.example")
+                && text.contains("TLS Web Server Authentication, TLS Web Client Authentication")
+                && text.contains("Digital Signature") && text.contains("CN = isg-home"), text);
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
+                "-out", "ca.pem", "-days", "2", "-subj", "/CN=ca");
+        openssl("x509", "-req", "-in", "tls.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-copy_extensions", "copy", "-days", "2", "-out", "tls.pem");
+        assertEquals(KeysCommand.EXIT_USAGE, keys(vault, "import-cert", "--label", "tls-cert", "--purpose",
+                "TLS_CERTIFICATE", "--cert-file", dir.resolve("ca.pem").toString(), "--key", "pkcs11:object=tls"));
+        assertTrue(err.contains("is not a certificate for the key pkcs11:object=tls"), err);
+        assertEquals(KeysCommand.EXIT_USAGE, keys(vault, "import-cert", "--label", "tls-cert", "--purpose",
+                "TLS_CERTIFICATE", "--cert-file", csr.toString(), "--key", "pkcs11:object=tls"));
+        assertEquals(0, keys(vault, "import-cert", "--label", "tls-cert", "--purpose", "TLS_CERTIFICATE", "--cert-file",
+                dir.resolve("tls.pem").toString(), "--key", "pkcs11:object=tls"), err);
+        assertTrue(out.contains("\"purpose\":\"TLS_CERTIFICATE\""), out);
+    }
+
+    private String openssl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("openssl"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String o = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, o);
+        return o;
     }
 
     @Test

@@ -141,7 +141,7 @@ class MikeyApiTest {
         assertEquals(1, vault.list(Actor.API).stream().filter(k -> k.purpose() == KeyPurpose.GMK).count());
         // what an operator sees on MQTT: the key plane's counts in state and metrics, one event per message
         try (isg.board.SimulatedBoard board = new isg.board.SimulatedBoard()) {
-            isg.status.StatusReport report = new isg.status.StatusReport(relay, vault, board, mc);
+            isg.status.StatusReport report = new isg.status.StatusReport(relay, vault, board, mc, null);
             com.fasterxml.jackson.databind.JsonNode plane = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(report.metrics()).get("mc");
             assertEquals("[\"streamwide\"]", plane.get("domains").toString());

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /** A real Mosquitto broker for a test: 127.0.0.1, a free port, started here and stopped by its PID. */
-final class Mosquitto implements AutoCloseable {
+public final class Mosquitto implements AutoCloseable {
 
     static final Path BINARY = Path.of("/usr/sbin/mosquitto");
 
@@ -17,7 +17,7 @@ final class Mosquitto implements AutoCloseable {
     private final Path conf;
     private Process process;
 
-    Mosquitto(Path dir) throws IOException, InterruptedException {
+    public Mosquitto(Path dir) throws IOException, InterruptedException {
         this(dir, null);
     }
 
@@ -61,7 +61,7 @@ final class Mosquitto implements AutoCloseable {
         throw new IOException("mosquitto did not start on port " + port);
     }
 
-    String uri() {
+    public String uri() {
         return "tcp://127.0.0.1:" + port;
     }
 

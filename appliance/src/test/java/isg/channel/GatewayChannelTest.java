@@ -1,0 +1,161 @@
+package isg.channel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import isg.Gateway;
+import isg.config.ConfigException;
+import isg.hsm.AuditLog;
+import isg.hsm.KeyVault;
+import isg.hsm.Pkcs11Vault;
+import isg.hsm.SoftHsm;
+import isg.hsm.SoftVault;
+import isg.status.Mosquitto;
+import java.io.DataInputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two whole gateways started from their configuration files, each with a channel section: the
+ * identity keys in their vaults (software token and SoftHSM2), a SIP service across, and what an
+ * operator sees of it: MQTT state and alarms on a real broker, /status, and /metrics as
+ * Prometheus's own promtool reads it.
+ */
+class GatewayChannelTest {
+
+    private static final String TOKEN = "control-token-0123456789abcdef";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoGatewaysCarrySipAndShowTheirChannelOnMqttStatusAndMetrics() throws Exception {
+        ChannelPki pki = new ChannelPki(dir).ca("home-ca").ca("partner-ca");
+        Files.writeString(dir.resolve("pass"), "keystore passphrase\n");
+        Files.writeString(dir.resolve("token"), TOKEN + "\n");
+        try (KeyVault v = SoftVault.open(dir.resolve("home.bcfks"), "keystore passphrase".toCharArray(), true,
+                AuditLog.inMemory())) {
+            pki.gateway(v, "home-tls", "home-ca", "isg:home");
+        }
+        String partnerLabel = "gw-partner-tls-" + Long.toHexString(System.nanoTime());
+        try (KeyVault v = Pkcs11Vault.open(SoftHsm.get().config(), AuditLog.inMemory())) {
+            pki.gateway(v, partnerLabel, "partner-ca", "isg:partner");
+        }
+        int homePort = ChannelPair.freePort();
+        int partnerPort = ChannelPair.freePort();
+        int sip = ChannelPair.freePort();
+        try (Echo proxy = new Echo(); Mosquitto broker = new Mosquitto(dir)) {
+            Map<String, String> seen = new ConcurrentHashMap<>();
+            MqttClient dash = subscribe(broker, seen);
+            Path home = write("home.yaml", "gateway: {id: home}\n"
+                    + "vault: {kind: soft, keystore: home.bcfks, passphraseFile: pass}\n"
+                    + "inside: {address: 127.0.0.1, ports: 37000-37019}\noutside: {address: 127.0.0.1, ports: 37100-37119}\n"
+                    + "control: {listen: \"127.0.0.1:0\", tokenFile: token}\n"
+                    + "mqtt: {broker: \"" + broker.uri() + "\", metricsSeconds: 1}\n"
+                    + "channel: {listen: \"127.0.0.1:" + homePort + "\", key: \"pkcs11:object=home-tls\", "
+                    + "certificate: \"pkcs11:object=home-tls-cert\", keepAlive: 1s, handshakeTimeout: 3s}\n"
+                    + "partners:\n  partner:\n    masterKey: \"pkcs11:object=partner-master\"\n    channel:\n"
+                    + "      connect: \"127.0.0.1:" + partnerPort + "\"\n      ca: partner-ca.pem\n"
+                    + "      identity: \"uri:isg:partner\"\n"
+                    + "      services: {sip: {listen: \"127.0.0.1:" + sip + "\"}}\n");
+            Path partner = write("partner.yaml", "gateway: {id: partner}\n"
+                    + "vault: {kind: pkcs11, module: " + SoftHsm.MODULE + ", token: " + SoftHsm.LABEL + ", pinFile: "
+                    + SoftHsm.get().pinFile + "}\n"
+                    + "inside: {address: 127.0.0.1, ports: 37200-37219}\noutside: {address: 127.0.0.1, ports: 37300-37319}\n"
+                    + "control: {listen: \"127.0.0.1:0\", tokenFile: token}\n"
+                    + "channel: {listen: \"127.0.0.1:" + partnerPort + "\", key: \"pkcs11:object=" + partnerLabel + "\", "
+                    + "certificate: \"pkcs11:object=" + partnerLabel + "-cert\", keepAlive: 1s}\n"
+                    + "partners:\n  home:\n    masterKey: \"pkcs11:object=home-master\"\n    channel:\n"
+                    + "      ca: home-ca.pem\n      identity: \"uri:isg:home\"\n"
+                    + "      exports: {sip: {target: \"127.0.0.1:" + proxy.address().getPort() + "\"}}\n");
+            try (Gateway h = new Gateway(home)) {
+                // the partner is not there yet: its alarm is raised
+                await(seen, "isg/home/alarms/partner-down:partner", "\"active\":true");
+                try (Gateway p = new Gateway(partner)) {
+                    await(seen, "isg/home/alarms/partner-down:partner", "\"active\":false");
+                    await(seen, "isg/home/state", "\"channel\":{\"partners\":{\"partner\":{\"up\":true,\"connections\":1}}}");
+                    byte[] invite = ("INVITE sip:alice@partner.example SIP/2.0\r\nVia: SIP/2.0/TCP home\r\n"
+                            + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                    try (Socket s = new Socket("127.0.0.1", sip)) {
+                        s.setSoTimeout(10000);
+                        s.getOutputStream().write(invite);
+                        byte[] back = new byte[invite.length];
+                        new DataInputStream(s.getInputStream()).readFully(back);
+                        assertArrayEquals(invite, back);
+                    }
+                    String status = get(h, "/status");
+                    assertTrue(status.contains("\"partners\":{\"partner\":{\"up\":true,\"connections\":1,")
+                            && status.contains("\"name\":\"sip\",\"direction\":\"service\""), status);
+                    String metrics = get(h, "/metrics");
+                    assertTrue(metrics.contains("isg_channel_partner_up{partner=\"partner\"} 1")
+                            && metrics.contains("isg_channel_bytes_total{partner=\"partner\",service=\"sip\","
+                                    + "kind=\"service\",direction=\"to_partner\"} " + invite.length), metrics);
+                    promtool(metrics);
+                    await(seen, "isg/home/metrics", "\"bytesToPartner\":" + invite.length);
+                    // a changed channel section needs a restart: refused, and the running one stays
+                    Files.writeString(home, Files.readString(home).replace("keepAlive: 1s", "keepAlive: 2s"));
+                    ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, h::reload);
+                    assertTrue(e.getMessage().contains("takes a restart"), e.getMessage());
+                }
+                await(seen, "isg/home/alarms/partner-down:partner", "\"active\":true");
+                assertTrue(get(h, "/metrics").contains("isg_channel_partner_up{partner=\"partner\"} 0"));
+            }
+            dash.disconnect();
+            dash.close();
+        }
+    }
+
+    private Path write(String name, String text) throws Exception {
+        Path f = dir.resolve(name);
+        Files.writeString(f, text);
+        return f;
+    }
+
+    private static String get(Gateway g, String path) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + g.control().address().getPort() + path)).header("Authorization", "Bearer " + TOKEN).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return r.body();
+    }
+
+    /** Prometheus's own linter over the exposition: it must parse and follow the naming rules. */
+    private void promtool(String metrics) throws Exception {
+        Process p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        p.getOutputStream().write(metrics.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), "promtool check metrics: " + out);
+    }
+
+    private static MqttClient subscribe(Mosquitto broker, Map<String, String> seen) throws Exception {
+        MqttClient dash = new MqttClient(broker.uri(), "dash-" + System.nanoTime(), new MemoryPersistence());
+        dash.connect();
+        dash.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
+            new org.eclipse.paho.mqttv5.common.MqttSubscription("isg/#", 1)},
+                new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
+                    (t, m) -> seen.put(t, new String(m.getPayload(), StandardCharsets.UTF_8))});
+        return dash;
+    }
+
+    private static void await(Map<String, String> seen, String topic, String contains) throws Exception {
+        ChannelPair.await(topic + " containing " + contains + " (seen: " + seen.get(topic) + ")", 30,
+                () -> seen.getOrDefault(topic, "").contains(contains));
+    }
+
+}
