@@ -89,7 +89,7 @@ public final class Gateway implements AutoCloseable {
                             m.event(type, detail);
                         }
                     }
-                });
+                }, c.relay().backend());
         this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile(), c.controlTls(), mc, channel);
         this.panel = new isg.box.FrontPanel(board, relay, vault);
         this.guard = new isg.box.TamperGuard(relay, vault, board);
@@ -137,6 +137,7 @@ public final class Gateway implements AutoCloseable {
             alarmsTo = status;
             channel.activeAlarms().forEach(status::raiseAlarm);
             channel.onChange(status::stateChanged);
+            status.partners(java.util.List.copyOf(c.channel().partners().keySet()));
         }
         LOG.log(System.Logger.Level.INFO, "gateway " + c.relay().gatewayId() + " ready: vault " + vault.kind()
                 + ", board " + board.describe() + ", relay " + relay.transport() + ", control API on " + control.address()

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * {@code isg bench}: the engine on both backends and libsrtp on the same machine in the same
- * run, printed as {@code BENCH <op> <suite> <bytes> <impl> <packets_per_s>} lines, then
+ * run, printed as {@code BENCH <op> <suite> <bytes> <impl> <packets_per_s>} lines, then the
+ * vault, key plane, relay, tamper and channel ({@link TunnelBench}, beside stunnel4) lines, then
  * {@code BENCH-ALLOC} (bytes allocated per packet) and {@code BENCH-RATIO reprotect} lines.
  */
 public final class BenchCommand {
@@ -25,7 +26,11 @@ public final class BenchCommand {
         this(out, quick ? 0.25 : 2.0, quick ? 0.4 : 3.0, libsrtp);
         this.relayStreams = quick ? new int[] {1, 100, 1000} : new int[] {1, 100, 1000, 10000};
         this.relaySeconds = quick ? 1.5 : 10;
+        this.tunnelSeconds = quick ? 3 : 8;
     }
+
+    /** Seconds of each measurement of the channel benchmark (handshakes, throughput). */
+    private double tunnelSeconds = 0.02;
 
     /** Stream counts and seconds of the relay benchmark. */
     private int[] relayStreams = {1, 100};
@@ -82,6 +87,9 @@ public final class BenchCommand {
         try {
             RelayBench.run(out, relayStreams, relaySeconds);
             out.println(TamperBench.measure(100));
+            for (String line : TunnelBench.run(tunnelSeconds)) {
+                out.println(line);
+            }
         } catch (Exception e) {
             throw new IOException("relay benchmark failed: " + e.getMessage(), e);
         }

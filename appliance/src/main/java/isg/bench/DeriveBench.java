@@ -11,15 +11,9 @@ import isg.hsm.NewKey;
 import isg.hsm.Pkcs11Config;
 import isg.hsm.Pkcs11Vault;
 import isg.hsm.SoftVault;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -31,64 +25,20 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class DeriveBench {
 
-    static final String SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so";
-    private static final String LABEL = "isg-bench";
-    private static final String PIN = "1234";
-
     private DeriveBench() {
     }
 
     /** Runs the measurement in a child JVM; returns its {@code BENCH derive} lines. */
     public static List<String> run(double seconds) throws IOException {
-        Path dir = Files.createTempDirectory("isg-derive-bench");
-        try {
-            Path tokens = Files.createDirectories(dir.resolve("tokens"));
-            Path conf = dir.resolve("softhsm2.conf");
-            Files.writeString(conf, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n");
-            Path pin = dir.resolve("pin");
-            Files.writeString(pin, PIN);
-            exec(List.of("softhsm2-util", "--init-token", "--free", "--label", LABEL, "--so-pin", "12345678", "--pin", PIN),
-                    conf);
-            String java = ProcessHandle.current().info().command().orElse("java");
-            List<String> out = exec(List.of(java, "-cp", System.getProperty("java.class.path"), DeriveBench.class.getName(),
-                    Double.toString(seconds), dir.toString()), conf);
-            return out.stream().filter(l -> l.startsWith("BENCH ")).toList();
-        } finally {
-            isg.demo.Lab.deleteTree(dir);
-        }
-    }
-
-    private static List<String> exec(List<String> cmd, Path conf) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("SOFTHSM2_CONF", conf.toString());
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new IOException("cannot run " + cmd.get(0) + " (install softhsm2: apt-get install softhsm2)", e);
-        }
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String l = r.readLine(); l != null; l = r.readLine()) {
-                lines.add(l);
-            }
-        }
-        try {
-            if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException(String.join(" ", cmd.subList(0, 1)) + " failed:\n" + String.join("\n", lines));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        return lines;
+        return SoftHsmChild.run(DeriveBench.class, List.of(Double.toString(seconds)), "isg-derive-bench");
     }
 
     /** Child: {@code seconds dir}; SOFTHSM2_CONF is set. */
     public static void main(String[] args) throws Exception {
         double seconds = Double.parseDouble(args[0]);
         Path dir = Path.of(args[1]);
-        try (KeyVault v = Pkcs11Vault.open(new Pkcs11Config(Path.of(SOFTHSM), LABEL, dir.resolve("pin")),
+        try (KeyVault v = Pkcs11Vault.open(new Pkcs11Config(Path.of(SoftHsmChild.MODULE), SoftHsmChild.LABEL,
+                dir.resolve("pin")),
                 AuditLog.inMemory())) {
             System.out.printf("BENCH derive pkcs11 %.0f%n", measure(v, seconds));
         }

@@ -30,7 +30,7 @@ final class ChannelConnection extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(ChannelConnection.class.getName());
 
     /** The receive window each side offers per stream, and the point at which credit is returned. */
-    static final int WINDOW = 256 * 1024;
+    static final int WINDOW = 1024 * 1024;
 
     private final ChannelService owner;
     private final boolean tlsClient;
@@ -319,8 +319,13 @@ final class ChannelConnection extends ChannelInboundHandlerAdapter {
 
     private void data(int id, ByteBuf payload) {
         Stream s = streams.get(id);
-        if (s == null || s.state != Stream.State.OPEN) {
+        if (s == null) {
+            payload.release(); // it crossed our RESET
+            return;
+        }
+        if (s.state != Stream.State.OPEN) {
             payload.release();
+            reset(s, Frame.Reason.PROTOCOL, "DATA before ACCEPT");
             return;
         }
         int n = payload.readableBytes();
@@ -346,7 +351,7 @@ final class ChannelConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         s.unacknowledged += n;
-        if (s.unacknowledged >= WINDOW / 2) {
+        if (s.unacknowledged >= WINDOW / 4) {
             s.receiveWindow += s.unacknowledged;
             ctx.writeAndFlush(Frame.credit(ctx.alloc(), s.id, s.unacknowledged));
             s.unacknowledged = 0;
@@ -374,6 +379,10 @@ final class ChannelConnection extends ChannelInboundHandlerAdapter {
     private void fin(int id) {
         Stream s = streams.get(id);
         if (s == null || s.remoteFin) {
+            return;
+        }
+        if (s.state != Stream.State.OPEN) {
+            reset(s, Frame.Reason.PROTOCOL, "FIN before ACCEPT");
             return;
         }
         s.remoteFin = true;

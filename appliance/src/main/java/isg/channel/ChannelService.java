@@ -55,6 +55,9 @@ public final class ChannelService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ChannelService.class.getName());
     static final AttributeKey<Boolean> READY = AttributeKey.valueOf("isg.channel.ready");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads of 16 KiB to 256 KiB as the traffic asks: bulk streams in few system calls, SIP in small buffers. */
+    private static final io.netty.channel.AdaptiveRecvByteBufAllocator READS =
+            new io.netty.channel.AdaptiveRecvByteBufAllocator(16 * 1024, 64 * 1024, 256 * 1024);
 
     /** Where alarms and events go (MQTT in the gateway); called from any thread, must not block long. */
     public interface Alarms {
@@ -103,7 +106,7 @@ public final class ChannelService implements AutoCloseable {
     private volatile boolean closed;
 
     private ChannelService(ChannelConfig config, String gatewayId, LocalIdentity identity, List<PartnerTrust> trusts,
-            Clock clock, AuditLog audit, Alarms sink) {
+            Clock clock, AuditLog audit, Alarms sink, String backend) {
         this.config = config;
         this.gatewayId = gatewayId;
         this.identity = identity;
@@ -111,14 +114,14 @@ public final class ChannelService implements AutoCloseable {
         this.audit = audit;
         this.sink = sink;
         this.started = clock.instant();
-        this.tls = new ChannelTls(identity, trusts, clock);
+        this.tls = new ChannelTls(identity, trusts, clock, backend);
         for (Refusal r : Refusal.values()) {
             unidentified.put(r, new LongAdder());
         }
         for (PartnerTrust t : trusts) {
             links.put(t.partner(), new PartnerLink(this, config.partners().get(t.partner()), t));
         }
-        this.group = new MultiThreadIoEventLoopGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())),
+        this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(),
                 NioIoHandler.newFactory());
         // Handshake steps (the vault signs in them) run here, never on an event loop; a full queue refuses (LIMIT).
         this.handshakes = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS,
@@ -141,6 +144,15 @@ public final class ChannelService implements AutoCloseable {
      */
     public static ChannelService start(ChannelConfig config, KeyVault vault, String gatewayId, Clock clock,
             AuditLog audit, Alarms alarms) throws IOException, VaultException {
+        return start(config, vault, gatewayId, clock, audit, alarms, "jdk");
+    }
+
+    /**
+     * As above, with the record layer's AES-GCM from {@code backend} ("jdk" or "fips", the
+     * gateway's crypto.backend; approved-only mode is always "fips").
+     */
+    public static ChannelService start(ChannelConfig config, KeyVault vault, String gatewayId, Clock clock,
+            AuditLog audit, Alarms alarms, String backend) throws IOException, VaultException {
         List<X509Certificate> chain = config.chain() == null ? List.of() : PartnerTrust.readCertificates(config.chain());
         LocalIdentity identity = LocalIdentity.load(vault, config.keyUri(), config.certificateUri(), chain);
         List<PartnerTrust> trusts = new ArrayList<>();
@@ -156,7 +168,7 @@ public final class ChannelService implements AutoCloseable {
             trusts.add(new PartnerTrust(p.id(), anchors, crls, PartnerTrust.Identity.parse(p.identity()),
                     p.spkiSha256() == null ? null : java.util.HexFormat.of().parseHex(p.spkiSha256()), p.tls12()));
         }
-        ChannelService s = new ChannelService(config, gatewayId, identity, trusts, clock, audit, alarms);
+        ChannelService s = new ChannelService(config, gatewayId, identity, trusts, clock, audit, alarms, backend);
         try {
             s.bind();
         } catch (IOException | RuntimeException e) {
@@ -171,6 +183,7 @@ public final class ChannelService implements AutoCloseable {
             outside = bindOrFail(new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, 128)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, READS)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -183,6 +196,7 @@ public final class ChannelService implements AutoCloseable {
             for (ChannelConfig.Service svc : link.config.services().values()) {
                 bindOrFail(new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                         .childOption(ChannelOption.AUTO_READ, false)
+                        .childOption(ChannelOption.RCVBUF_ALLOCATOR, READS)
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                         .childOption(ChannelOption.TCP_NODELAY, true)
                         .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -195,6 +209,7 @@ public final class ChannelService implements AutoCloseable {
         }
         Bootstrap dial = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, READS)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024));
         for (PartnerLink link : links.values()) {
             link.startDialing(dial.clone().handler(new ChannelInitializer<SocketChannel>() {
@@ -347,6 +362,7 @@ public final class ChannelService implements AutoCloseable {
     void connectInside(EventLoop loop, InetSocketAddress target, ChannelConnection conn, ChannelConnection.Stream s) {
         Bootstrap b = new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, READS)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
@@ -542,7 +558,8 @@ public final class ChannelService implements AutoCloseable {
     /** The channel's part of /status and of the MQTT metrics: partners, connections, services, refusals. */
     public String statusJson() {
         StringBuilder b = new StringBuilder("{\"listen\":").append(outside == null ? "null"
-                : quote(String.valueOf(outside.localAddress()))).append(",\"connections\":").append(connections.get())
+                : quote(String.valueOf(outside.localAddress()))).append(",\"recordCrypto\":\"").append(tls.recordCrypto())
+                .append("\",\"connections\":").append(connections.get())
                 .append(",\"handshaking\":").append(handshaking.get()).append(",\"identity\":{\"subject\":")
                 .append(quote(identity.leaf().getSubjectX500Principal().getName())).append(",\"notAfter\":\"")
                 .append(identity.notAfter()).append("\"},\"refusedUnidentified\":").append(refusalJson(unidentifiedMap()))

@@ -1,6 +1,5 @@
 package isg.channel;
 
-import isg.hsm.Fips;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -23,15 +22,14 @@ import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsServerCertificate;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCrypto;
-import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 
 /**
  * The TLS profile of the channel between gateways, on Bouncy Castle FIPS's TLS protocol classes:
  * TLS 1.3 only (TLS 1.2 with ECDHE-ECDSA AES-GCM only for a partner configured for it), the
  * suites TLS_AES_128_GCM_SHA256 and TLS_AES_256_GCM_SHA384, groups P-256 and P-384, signatures
- * ecdsa_secp256r1_sha256 only, and both sides authenticate. All cryptography is the BC FIPS
- * provider's (approved-only when the JVM runs approved-only); the gateway's handshake signature
- * is the vault's ({@link LocalIdentity}).
+ * ecdsa_secp256r1_sha256 only, and both sides authenticate. The cryptography is the BC FIPS
+ * provider's (approved-only when the JVM runs approved-only), the records' AES-GCM as
+ * {@link ChannelCrypto} says; the gateway's handshake signature is the vault's ({@link LocalIdentity}).
  */
 public final class ChannelTls {
 
@@ -52,7 +50,12 @@ public final class ChannelTls {
     private final Clock clock;
 
     public ChannelTls(LocalIdentity identity, List<PartnerTrust> partners, Clock clock) {
-        this.crypto = new JcaTlsCryptoProvider().setProvider(Fips.PROVIDER).create(Fips.DRBG);
+        this(identity, partners, clock, "fips");
+    }
+
+    /** {@code backend}: the record layer's AES-GCM, "jdk" or "fips" ({@link ChannelCrypto}). */
+    public ChannelTls(LocalIdentity identity, List<PartnerTrust> partners, Clock clock, String backend) {
+        this.crypto = ChannelCrypto.of(backend);
         this.identity = identity;
         this.partners = List.copyOf(partners);
         this.clock = clock;
@@ -60,6 +63,11 @@ public final class ChannelTls {
 
     public LocalIdentity identity() {
         return identity;
+    }
+
+    /** "jdk" or "fips": whose AES-GCM protects the records. */
+    public String recordCrypto() {
+        return ((ChannelCrypto) crypto).records();
     }
 
     /** What one handshake decided: the partner it authenticated, or why it was refused. */

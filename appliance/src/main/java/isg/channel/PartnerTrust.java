@@ -101,8 +101,48 @@ public final class PartnerTrust {
         return tls12;
     }
 
-    /** Checks a peer's chain (leaf first) at {@code now}. */
+    /** How long a chain that was accepted is taken again without re-running the path validation. */
+    static final java.time.Duration REMEMBER = java.time.Duration.ofSeconds(60);
+
+    private record Accepted(byte[] digest, Instant until) {
+    }
+
+    /** The last chain accepted (a partner presents the same one on every handshake). */
+    private volatile Accepted accepted;
+
+    /**
+     * Checks a peer's chain (leaf first) at {@code now}. An accepted chain is remembered for
+     * {@link #REMEMBER} (never past its leaf's notAfter): the same chain again within that time
+     * is accepted without running PKIX again. Refusals are never remembered.
+     */
     public Verdict verify(List<X509Certificate> chain, Instant now) {
+        byte[] digest = chainDigest(chain);
+        Accepted a = accepted;
+        if (a != null && digest != null && now.isBefore(a.until()) && MessageDigest.isEqual(a.digest(), digest)) {
+            return new Verdict(null, "partner " + partner + " (" + identity + ")");
+        }
+        Verdict v = validate(chain, now);
+        if (v.accepted() && digest != null) {
+            Instant until = now.plus(REMEMBER);
+            Instant notAfter = chain.get(0).getNotAfter().toInstant();
+            accepted = new Accepted(digest, until.isBefore(notAfter) ? until : notAfter);
+        }
+        return v;
+    }
+
+    private static byte[] chainDigest(List<X509Certificate> chain) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            for (X509Certificate c : chain) {
+                d.update(c.getEncoded());
+            }
+            return d.digest();
+        } catch (GeneralSecurityException e) {
+            return null;
+        }
+    }
+
+    private Verdict validate(List<X509Certificate> chain, Instant now) {
         if (chain.isEmpty()) {
             return new Verdict(Refusal.NO_CERTIFICATE, "no certificate");
         }

@@ -63,6 +63,11 @@ final class TlsBridge extends ChannelDuplexHandler {
     private final ConcurrentLinkedQueue<byte[]> pending = new ConcurrentLinkedQueue<>();
     private final ArrayDeque<Object[]> writesBeforeOpen = new ArrayDeque<>();
     private final byte[] chunk = new byte[CHUNK];
+    /** The largest TLS plaintext record. */
+    private static final int RECORD = 16384;
+    private final byte[] staging = new byte[RECORD];
+    private int staged;
+    private final java.util.List<ChannelPromise> stagedPromises = new java.util.ArrayList<>();
     private Phase phase = Phase.HANDSHAKE;
     private boolean started;
     private boolean stepRunning;
@@ -212,7 +217,7 @@ final class TlsBridge extends ChannelDuplexHandler {
             for (Object[] w = writesBeforeOpen.poll(); w != null; w = writesBeforeOpen.poll()) {
                 write(ctx, w[0], (ChannelPromise) w[1]);
             }
-            ctx.flush();
+            flush(ctx);
             deliver(ctx);
         } else if (!pending.isEmpty()) {
             step(ctx);
@@ -255,6 +260,10 @@ final class TlsBridge extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * Plaintext is staged and sealed in full records (16 KiB) or at flush: the 8-octet frame
+     * headers and their payloads share records instead of each costing one.
+     */
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (phase == Phase.HANDSHAKE) {
@@ -268,27 +277,75 @@ final class TlsBridge extends ChannelDuplexHandler {
                 return;
             }
             while (in.isReadable()) {
-                int n = Math.min(in.readableBytes(), chunk.length);
-                in.readBytes(chunk, 0, n);
-                protocol.writeApplicationData(chunk, 0, n);
+                int n = Math.min(in.readableBytes(), RECORD - staged);
+                in.readBytes(staging, staged, n);
+                staged += n;
+                if (staged == RECORD) {
+                    protocol.writeApplicationData(staging, 0, RECORD);
+                    staged = 0;
+                }
+            }
+            if (!promise.isVoid()) {
+                stagedPromises.add(promise);
             }
         } catch (IOException e) {
             promise.tryFailure(e);
             fail(ctx, Refusal.PROTOCOL, detail(e));
-            return;
         } finally {
             ReferenceCountUtil.release(in);
         }
-        int n = protocol.getAvailableOutputBytes();
-        ByteBuf out = ctx.alloc().directBuffer(n);
-        protocol.readOutput(out.nioBuffer(0, n), n);
-        out.writerIndex(n);
-        ctx.write(out, promise);
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (phase == Phase.OPEN) {
+            try {
+                if (staged > 0) {
+                    protocol.writeApplicationData(staging, 0, staged);
+                    staged = 0;
+                }
+            } catch (IOException e) {
+                failStaged(e);
+                fail(ctx, Refusal.PROTOCOL, detail(e));
+                return;
+            }
+            int n = protocol.getAvailableOutputBytes();
+            if (n > 0) {
+                ByteBuf out = ctx.alloc().directBuffer(n);
+                protocol.readOutput(out.nioBuffer(0, n), n);
+                out.writerIndex(n);
+                if (stagedPromises.isEmpty()) {
+                    ctx.write(out, ctx.voidPromise());
+                } else {
+                    ChannelPromise[] waiting = stagedPromises.toArray(new ChannelPromise[0]);
+                    stagedPromises.clear();
+                    ctx.write(out).addListener(f -> {
+                        for (ChannelPromise p : waiting) {
+                            if (f.isSuccess()) {
+                                p.trySuccess();
+                            } else {
+                                p.tryFailure(f.cause());
+                            }
+                        }
+                    });
+                }
+            }
+        }
+        ctx.flush();
+    }
+
+    private void failStaged(Throwable cause) {
+        for (ChannelPromise p : stagedPromises) {
+            p.tryFailure(cause);
+        }
+        stagedPromises.clear();
+        staged = 0;
     }
 
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
         if (phase == Phase.OPEN) {
+            flush(ctx); // what was written before the close goes first (e.g. a GOAWAY)
             phase = Phase.CLOSED;
             try {
                 protocol.close();
@@ -299,6 +356,7 @@ final class TlsBridge extends ChannelDuplexHandler {
         }
         phase = Phase.CLOSED;
         releaseQueuedWrites();
+        failStaged(new IOException("the channel closed"));
         super.close(ctx, promise);
     }
 
@@ -333,7 +391,12 @@ final class TlsBridge extends ChannelDuplexHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        fail(ctx, phase == Phase.HANDSHAKE ? Refusal.CLOSED : Refusal.PROTOCOL, String.valueOf(cause.getMessage()));
+        if (phase == Phase.HANDSHAKE) {
+            // e.g. a reset right after the peer's last flight: channelInactive lets that flight finish first
+            ctx.close();
+            return;
+        }
+        fail(ctx, Refusal.PROTOCOL, String.valueOf(cause.getMessage()));
     }
 
     private void releaseQueuedWrites() {

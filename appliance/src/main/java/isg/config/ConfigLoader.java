@@ -119,6 +119,10 @@ public final class ConfigLoader {
             }
             for (NodeTuple t : ((MappingNode) partnersNode).getValue()) {
                 String pid = scalar(t.getKeyNode(), "partners");
+                if (!pid.matches("[A-Za-z0-9._-]{1,64}")) {
+                    throw error(t.getKeyNode(), "partners", "a partner's gateway id: 1-64 characters of A-Z a-z 0-9 . _ -, "
+                            + "got '" + pid + "'");
+                }
                 Map<String, Node> p = map(t.getValueNode(), "partners." + pid + ".", Set.of("masterKey", "channel"));
                 if (p.containsKey("channel")) {
                     partnerChannels.put(pid, p.get("channel"));
@@ -244,7 +248,7 @@ public final class ConfigLoader {
     private isg.channel.ChannelConfig channel(Node node, Map<String, Node> partnerNodes, InetSocketAddress control)
             throws ConfigException {
         Map<String, Node> c = map(node, "channel.", Set.of("listen", "key", "certificate", "chain", "handshakeTimeout",
-                "keepAlive", "expiryWarningDays", "maxConnections", "maxHandshakes"));
+                "keepAlive", "expiryWarningDays", "maxConnections", "maxHandshakes", "ioThreads"));
         java.util.Set<InetSocketAddress> bound = new java.util.HashSet<>();
         bound.add(control);
         InetSocketAddress listen = c.containsKey("listen") ? endpoint(c.get("listen"), "channel.listen", false) : null;
@@ -264,6 +268,8 @@ public final class ConfigLoader {
                 100_000) : isg.channel.ChannelConfig.DEFAULT_MAX_CONNECTIONS;
         int maxHandshakes = c.containsKey("maxHandshakes") ? integer(c, "maxHandshakes", "channel.maxHandshakes", 1,
                 10_000) : isg.channel.ChannelConfig.DEFAULT_MAX_HANDSHAKES;
+        int ioThreads = c.containsKey("ioThreads") ? integer(c, "ioThreads", "channel.ioThreads", 1, 64)
+                : isg.channel.ChannelConfig.DEFAULT_IO_THREADS;
         if (partnerNodes.isEmpty()) {
             throw error(node, "channel", "no partner has a channel: section (partners.<id>.channel), so there is "
                     + "nobody to talk to");
@@ -333,7 +339,7 @@ public final class ConfigLoader {
                     identity, pin, tls12, maxStreams, services, exports));
         }
         return new isg.channel.ChannelConfig(listen, key, cert, chain, handshake, keepAlive, warn, maxConnections,
-                maxHandshakes, partners);
+                maxHandshakes, ioThreads, partners);
     }
 
     /** A pkcs11: URI field (required). */

@@ -76,6 +76,24 @@ public final class Lab implements AutoCloseable {
         deleteTree(dir);
     }
 
+    /**
+     * A TCP port on 127.0.0.1 that nothing listens on now, below the kernel's ephemeral range
+     * (32768 and up), so that an outgoing connection cannot take it between this call and its bind.
+     */
+    public static int freeTcpPort() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port = 20000 + r.nextInt(12000);
+            try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+                return port;
+            } catch (java.io.IOException e) {
+                // taken: try another
+            }
+        }
+        throw new IllegalStateException("no free TCP port between 20000 and 32000 on 127.0.0.1");
+    }
+
     /** Deletes a temporary directory and everything under it (the lab's, a benchmark's). */
     public static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {

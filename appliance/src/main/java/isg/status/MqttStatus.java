@@ -292,7 +292,21 @@ public final class MqttStatus implements AutoCloseable {
         return com.fasterxml.jackson.databind.node.TextNode.valueOf(s).toString();
     }
 
-    /** Home Assistant MQTT discovery: sensors for the figures a dashboard shows, and the tamper alarm. */
+    private volatile java.util.List<String> partners = java.util.List.of();
+
+    /**
+     * The partner gateways of the channel: each gets a Home Assistant connectivity sensor fed by
+     * the state topic (its {@code channel.partners.<id>.up}).
+     */
+    public void partners(java.util.List<String> ids) {
+        partners = java.util.List.copyOf(ids);
+        worker.execute(this::announceDiscovery);
+    }
+
+    /**
+     * Home Assistant MQTT discovery: sensors for the figures a dashboard shows, the tamper alarm,
+     * and each partner gateway's link.
+     */
     private void announceDiscovery() {
         if (!client.isConnected()) {
             return;
@@ -321,6 +335,15 @@ public final class MqttStatus implements AutoCloseable {
                     + "\"device_class\":\"tamper\",\"availability_topic\":\"" + base + "/status\","
                     + "\"payload_available\":\"online\",\"payload_not_available\":\"offline\",\"device\":" + device + "}";
             publish("homeassistant/binary_sensor/isg_" + id + "/tamper/config", tamper, true, 1);
+            for (String p : partners) {
+                String object = "partner_" + p.replaceAll("[^A-Za-z0-9_]", "_");
+                String link = "{\"name\":" + quote("Partner " + p) + ",\"unique_id\":\"isg_" + id + "_" + object
+                        + "\",\"state_topic\":\"" + base + "/state\",\"value_template\":"
+                        + quote("{{ 'ON' if value_json.channel.partners['" + p + "'].up else 'OFF' }}")
+                        + ",\"device_class\":\"connectivity\",\"availability_topic\":\"" + base + "/status\","
+                        + "\"payload_available\":\"online\",\"payload_not_available\":\"offline\",\"device\":" + device + "}";
+                publish("homeassistant/binary_sensor/isg_" + id + "/" + object + "/config", link, true, 1);
+            }
         } catch (MqttException e) {
             LOG.log(System.Logger.Level.WARNING, "discovery not published: " + e.getMessage());
         }

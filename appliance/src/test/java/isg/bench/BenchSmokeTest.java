@@ -55,6 +55,16 @@ class BenchSmokeTest {
             }
         }
         assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH derive pkcs11 [1-9]\\d*")), String.join("\n", lines));
+        for (String impl : new String[] {"isg-soft", "isg-pkcs11", "stunnel"}) {
+            assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH tunnel handshakes_per_s " + impl + " [1-9]\\d*")),
+                    String.join("\n", lines));
+        }
+        for (String impl : new String[] {"isg", "stunnel"}) {
+            assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH tunnel throughput_MBps " + impl + " [1-9][\\d.]*")),
+                    String.join("\n", lines));
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH-RATIO tunnel throughput isg/stunnel \\d+\\.\\d\\d")),
+                String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH derive soft [1-9]\\d*")), String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH relay streams=100 pps=\\d+ loss=0\\.\\d+ p50_us=\\d+ "
                 + "p99_us=\\d+ heap_per_stream_bytes=\\d+")), String.join("\n", lines));

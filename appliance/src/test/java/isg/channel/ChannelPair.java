@@ -7,7 +7,6 @@ import isg.hsm.SoftHsm;
 import isg.hsm.SoftVault;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -93,7 +92,7 @@ final class ChannelPair implements AutoCloseable {
                         "idle", new ChannelConfig.Service("idle", loop(idleService), 10, Duration.ofSeconds(1))),
                 Map.of("sip", new ChannelConfig.Export("sip", homeEcho.address(), 2000, Duration.ofMinutes(5))));
         return new ChannelConfig(loop(homePort), "pkcs11:object=home-tls", "pkcs11:object=home-tls-cert", null,
-                Duration.ofSeconds(5), Duration.ofSeconds(1), 30, 64, 16, Map.of("partner", p));
+                Duration.ofSeconds(5), Duration.ofSeconds(2), 30, 64, 16, 1, Map.of("partner", p));
     }
 
     ChannelConfig partnerConfig() {
@@ -104,7 +103,7 @@ final class ChannelPair implements AutoCloseable {
                         "two", new ChannelConfig.Export("two", partnerEcho.address(), 100, Duration.ofMinutes(5)),
                         "idle", new ChannelConfig.Export("idle", partnerEcho.address(), 10, Duration.ofMinutes(5))));
         return new ChannelConfig(loop(partnerPort), "pkcs11:object=" + partnerKey,
-                "pkcs11:object=" + partnerKey + "-cert", null, Duration.ofSeconds(5), Duration.ofSeconds(1), 30, 64, 16,
+                "pkcs11:object=" + partnerKey + "-cert", null, Duration.ofSeconds(5), Duration.ofSeconds(2), 30, 64, 16, 1,
                 Map.of("home", p));
     }
 
@@ -117,10 +116,8 @@ final class ChannelPair implements AutoCloseable {
         return new InetSocketAddress("127.0.0.1", port);
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    static int freePort() {
+        return isg.demo.Lab.freeTcpPort();
     }
 
     /** Waits for {@code condition} (polling), failing with {@code what} after {@code seconds}. */

@@ -236,6 +236,15 @@ class ChannelServiceTest {
     }
 
     @Test
+    void certificatesExpiringWithinTheWarningPeriodRaiseAlarms() throws Exception {
+        // the test CAs issue for 30 days and the pair warns 30 days ahead: both certificates are due
+        ChannelPair.await("cert-expiry alarms for ours and the partner's", 10,
+                () -> pair.homeAlarms.containsKey("cert-expiry:local") && pair.homeAlarms.containsKey("cert-expiry:partner"));
+        assertTrue(pair.homeAlarms.get("cert-expiry:partner").matches("partner partner's TLS certificate expires at "
+                + "\\S+, within 30 days"), pair.homeAlarms.toString());
+    }
+
+    @Test
     void aServiceThePartnerDoesNotExportIsRefusedAndCounted() throws Exception {
         try (Socket s = connect(pair.nowhereService)) {
             s.getOutputStream().write("hello".getBytes());

@@ -73,13 +73,18 @@ class ChannelTlsInteropTest {
 
     /** Home listening for "partner", or dialling it at {@code connectPort} (0: no dialling). */
     private void startHome(int connectPort, byte[] pin, boolean tls12, boolean crl) throws Exception {
+        startHome(connectPort, pin, tls12, crl, Map.of());
+    }
+
+    private void startHome(int connectPort, byte[] pin, boolean tls12, boolean crl,
+            Map<String, ChannelConfig.Export> exports) throws Exception {
         String pinHex = pin == null ? null : HexFormat.of().formatHex(pin);
         ChannelConfig.Partner p = new ChannelConfig.Partner("partner",
                 connectPort == 0 ? null : ChannelPair.loop(connectPort), 1, List.of(pki.path("partner-ca.pem")),
                 crl ? List.of(pki.path("partner-ca.crl.pem")) : List.of(), "uri:isg:partner", pinHex, tls12, 100,
-                Map.of(), Map.of());
+                Map.of(), exports);
         ChannelConfig c = new ChannelConfig(ChannelPair.loop(ChannelPair.freePort()), "pkcs11:object=home-tls",
-                "pkcs11:object=home-tls-cert", null, Duration.ofSeconds(2), Duration.ofSeconds(1), 30, 64, 16,
+                "pkcs11:object=home-tls-cert", null, Duration.ofSeconds(5), Duration.ofSeconds(1), 7, 64, 16, 1,
                 Map.of("partner", p));
         home = ChannelService.start(c, vault, "home", Clock.systemUTC(), AuditLog.inMemory(), ChannelService.Alarms.NONE);
     }
@@ -126,6 +131,80 @@ class ChannelTlsInteropTest {
         assertTrue(out.matches("(?s).*Cipher is TLS_AES_(128_GCM_SHA256|256_GCM_SHA384).*"), out);
         ChannelPair.await("the handshake counted for the partner", 10,
                 () -> home.statusJson().contains("\"handshakes\":1"));
+        // certificates good for 30 days, a warning 7 days ahead: no expiry alarm
+        assertTrue(home.activeAlarms().keySet().stream().noneMatch(a -> a.startsWith("cert-expiry")),
+                home.activeAlarms().toString());
+    }
+
+    /**
+     * OpenSSL as the partner gateway, speaking ISG channel v1 written out by hand from the
+     * README: HELLO, OPEN of the "echo" export, DATA, FIN; the gateway answers in kind.
+     */
+    @Test
+    void anOpensslPartnerSpeakingHandWrittenChannelFramesReachesAnExport() throws Exception {
+        try (Echo echo = new Echo()) {
+            startHome(0, null, false, false, Map.of("echo", new ChannelConfig.Export("echo", echo.address(), 10,
+                    Duration.ofMinutes(1))));
+            Process p = new ProcessBuilder("openssl", "s_client", "-quiet", "-connect", "127.0.0.1:"
+                    + home.outsideAddress().getPort(), "-CAfile", "home-ca.pem", "-verify_return_error", "-cert",
+                    "good.pem", "-key", "good.key").directory(dir.toFile())
+                    .redirectError(dir.resolve("s_client.err").toFile()).start();
+            processes.add(p);
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            Thread reader = new Thread(() -> {
+                try {
+                    p.getInputStream().transferTo(new OutputStream() {
+                        @Override
+                        public void write(int b) {
+                            synchronized (got) {
+                                got.write(b);
+                            }
+                        }
+                    });
+                } catch (IOException e) {
+                    // ended
+                }
+            });
+            reader.start();
+            // s_client is connected once the gateway's HELLO has come through it
+            ChannelPair.await("the gateway's HELLO through s_client", 20, () -> {
+                synchronized (got) {
+                    return got.size() >= 18;
+                }
+            });
+            OutputStream out = p.getOutputStream();
+            out.write(HexFormat.of().parseHex("01" + "00000000" + "00000d" + "49534743" + "01" + "07"
+                    + "706172746e6572" // HELLO from "partner"
+                    + "02" + "00000001" + "000009" + "00010000" + "04" + "6563686f")); // OPEN 1, window 64 KiB, "echo"
+            out.flush();
+            String accept = "03" + "00000001" + "000004" + "00100000"; // ACCEPT 1, window 1 MiB
+            try {
+                ChannelPair.await("HELLO and ACCEPT from the gateway", 20, () -> {
+                    synchronized (got) {
+                        return HexFormat.of().formatHex(got.toByteArray()).contains(accept);
+                    }
+                });
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; s_client said: " + Files.readString(dir.resolve("s_client.err"))
+                        + "; got " + HexFormat.of().formatHex(got.toByteArray()) + "; " + home.statusJson(), e);
+            }
+            out.write(HexFormat.of().parseHex("05" + "00000001" + "000004" + "70696e67" // DATA 1 "ping"
+                    + "06" + "00000001" + "000000")); // FIN 1
+            out.flush();
+            String data = "05" + "00000001" + "000004" + "70696e67";
+            String fin = "06" + "00000001" + "000000";
+            ChannelPair.await("ACCEPT, the echoed DATA and FIN back from the gateway", 20, () -> {
+                synchronized (got) {
+                    String h = HexFormat.of().formatHex(got.toByteArray());
+                    return h.startsWith("01" + "00000000" + "00000a" + "49534743" + "01" + "04" + "686f6d65")
+                            && h.contains(accept) && h.indexOf(data) > h.indexOf(accept) && h.indexOf(fin) > h.indexOf(data);
+                }
+            });
+            assertEquals(4, echo.bytes.get());
+            ChannelPair.await("the export's counters", 10, () -> home.statusJson().contains("\"name\":\"echo\","
+                    + "\"direction\":\"export\",\"active\":0,\"opened\":1,\"bytesToPartner\":4,\"bytesFromPartner\":4"));
+            p.destroy();
+        }
     }
 
     @Test
@@ -179,7 +258,9 @@ class ChannelTlsInteropTest {
     /** s_server as the partner, the gateway dialling it; returns s_server's output once it has ended. */
     private String withSServer(String cert, String... extra) throws Exception {
         int port = ChannelPair.freePort();
-        List<String> cmd = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port, "-cert",
+        // line-buffered (coreutils' stdbuf): what s_server printed is there even if it is stopped mid-way
+        List<String> cmd = new ArrayList<>(List.of("stdbuf", "-oL", "-eL", "openssl", "s_server", "-accept",
+                "127.0.0.1:" + port, "-cert",
                 cert + ".pem", "-key", cert + ".key", "-CAfile", "home-ca.pem", "-Verify", "2", "-verify_return_error",
                 "-naccept", "1"));
         cmd.addAll(List.of(extra));

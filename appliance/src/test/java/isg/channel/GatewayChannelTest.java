@@ -88,6 +88,12 @@ class GatewayChannelTest {
                 try (Gateway p = new Gateway(partner)) {
                     await(seen, "isg/home/alarms/partner-down:partner", "\"active\":false");
                     await(seen, "isg/home/state", "\"channel\":{\"partners\":{\"partner\":{\"up\":true,\"connections\":1}}}");
+                    // a dashboard finds the partner's link: a connectivity sensor reading the state topic
+                    await(seen, "homeassistant/binary_sensor/isg_home/partner_partner/config", "\"device_class\":"
+                            + "\"connectivity\"");
+                    assertTrue(seen.get("homeassistant/binary_sensor/isg_home/partner_partner/config").contains(
+                            "\"value_template\":\"{{ 'ON' if value_json.channel.partners['partner'].up else 'OFF' }}\""),
+                            seen.get("homeassistant/binary_sensor/isg_home/partner_partner/config"));
                     byte[] invite = ("INVITE sip:alice@partner.example SIP/2.0\r\nVia: SIP/2.0/TCP home\r\n"
                             + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
                     try (Socket s = new Socket("127.0.0.1", sip)) {
@@ -146,10 +152,12 @@ class GatewayChannelTest {
     private static MqttClient subscribe(Mosquitto broker, Map<String, String> seen) throws Exception {
         MqttClient dash = new MqttClient(broker.uri(), "dash-" + System.nanoTime(), new MemoryPersistence());
         dash.connect();
+        org.eclipse.paho.mqttv5.client.IMqttMessageListener keep =
+                (t, m) -> seen.put(t, new String(m.getPayload(), StandardCharsets.UTF_8));
         dash.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] {
-            new org.eclipse.paho.mqttv5.common.MqttSubscription("isg/#", 1)},
-                new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {
-                    (t, m) -> seen.put(t, new String(m.getPayload(), StandardCharsets.UTF_8))});
+            new org.eclipse.paho.mqttv5.common.MqttSubscription("isg/#", 1),
+            new org.eclipse.paho.mqttv5.common.MqttSubscription("homeassistant/#", 1)},
+                new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] {keep, keep});
         return dash;
     }
 

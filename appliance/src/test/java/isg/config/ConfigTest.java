@@ -98,6 +98,59 @@ class ConfigTest {
         assertTrue(m.contains(":23: relay.multicastRemotes: true or false, got 'maybe'"), m);
     }
 
+    private String withChannel(int base, String channel, String partnerChannel) {
+        return good(base).replace("    masterKey: \"pkcs11:object=partner-a-master\"\n",
+                "    masterKey: \"pkcs11:object=partner-a-master\"\n" + partnerChannel) + channel;
+    }
+
+    private static final String CHANNEL = String.join("\n", "channel:", "  listen: \"127.0.0.1:4433\"",
+            "  key: \"pkcs11:object=isg-tls\"", "  certificate: \"pkcs11:object=isg-tls-cert\"", "  keepAlive: 5s", "");
+
+    private static final String PARTNER_CHANNEL = String.join("\n", "    channel:",
+            "      connect: \"gw.partner-a.example:4433\"", "      ca: ca.pem", "      identity: \"uri:isg:partner-a\"",
+            "      spkiSha256: \"AB:CD" + "00".repeat(30) + "\"",
+            "      services: {sip: {listen: \"10.0.0.1:5060\", idleTimeout: 5m}}",
+            "      exports: {sip: {target: \"10.0.0.5:5060\", maxConnections: 10}}", "");
+
+    @Test
+    void theChannelSectionAndEachPartnersChannel() throws Exception {
+        Files.writeString(dir.resolve("ca.pem"), "not read until the gateway starts\n");
+        isg.channel.ChannelConfig c = ConfigLoader.load(write(withChannel(30000, CHANNEL, PARTNER_CHANNEL))).channel();
+        assertEquals(4433, c.listen().getPort());
+        assertEquals(Duration.ofSeconds(5), c.keepAlive());
+        assertEquals(Duration.ofSeconds(10), c.handshakeTimeout());
+        assertEquals(1, c.ioThreads());
+        isg.channel.ChannelConfig.Partner p = c.partners().get("partner-a");
+        assertEquals("gw.partner-a.example", p.connect().getHostString());
+        assertEquals("abcd" + "00".repeat(30), p.spkiSha256());
+        assertEquals(Duration.ofMinutes(5), p.services().get("sip").idleTimeout());
+        assertEquals(10, p.exports().get("sip").maxConnections());
+        assertEquals(null, ConfigLoader.load(write(good(30000))).channel());
+        String m = refusal(withChannel(30000, CHANNEL.replace("  keepAlive: 5s\n", ""), PARTNER_CHANNEL
+                .replace("uri:isg:partner-a", "cn:partner-a")));
+        assertTrue(m.contains("partners.partner-a.channel.identity: an identity is uri:<SAN URI> or dns:<SAN DNS name>"), m);
+        m = refusal(withChannel(30000, CHANNEL, PARTNER_CHANNEL.replace("ca: ca.pem", "ca: missing.pem")));
+        assertTrue(m.contains("partners.partner-a.channel.ca:") && m.contains("missing.pem: no such (readable) file"), m);
+        m = refusal(withChannel(30000, CHANNEL, PARTNER_CHANNEL.replace("AB:CD", "XY")));
+        assertTrue(m.contains("partners.partner-a.channel.spkiSha256: the SHA-256"), m);
+        m = refusal(withChannel(30000, CHANNEL, PARTNER_CHANNEL.replace("services: {sip:", "services: {SIP!:")));
+        assertTrue(m.contains("partners.partner-a.channel.services: a service name of 1-32 characters"), m);
+        m = refusal(withChannel(30000, CHANNEL, PARTNER_CHANNEL.replace("10.0.0.1:5060", "127.0.0.1:4433")));
+        assertTrue(m.contains("services.sip.listen: /127.0.0.1:4433 is already used by another listener"), m);
+        m = refusal(withChannel(30000, CHANNEL, PARTNER_CHANNEL.replace("target: \"10.0.0.5:5060\"", "target: \"x:99999\"")));
+        assertTrue(m.contains("exports.sip.target: host:port (port 1-65535)"), m);
+        m = refusal(withChannel(30000, CHANNEL.replace("pkcs11:object=isg-tls\"", "isg-tls\""), PARTNER_CHANNEL));
+        assertTrue(m.contains("channel.key:"), m);
+        m = refusal(withChannel(30000, CHANNEL.replace("  listen: \"127.0.0.1:4433\"\n", ""),
+                PARTNER_CHANNEL.replace("      connect: \"gw.partner-a.example:4433\"\n", "")));
+        assertTrue(m.contains("partners.partner-a.channel.connect: required when channel.listen is not set"), m);
+        m = refusal(good(30000).replace("    masterKey: \"pkcs11:object=partner-a-master\"\n",
+                "    masterKey: \"pkcs11:object=partner-a-master\"\n" + PARTNER_CHANNEL));
+        assertTrue(m.contains("partners.partner-a.channel: needs the top-level channel: section"), m);
+        m = refusal(good(30000) + CHANNEL);
+        assertTrue(m.contains("channel: no partner has a channel: section"), m);
+    }
+
     @Test
     void theRelaySectionTunesTransportDatagramsAndMulticast() throws Exception {
         GatewayConfig c = ConfigLoader.load(write(good(30000)));
