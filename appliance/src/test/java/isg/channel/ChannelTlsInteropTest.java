@@ -76,6 +76,8 @@ class ChannelTlsInteropTest {
         startHome(connectPort, pin, tls12, crl, Map.of());
     }
 
+    private int maxConnections = 64;
+
     private void startHome(int connectPort, byte[] pin, boolean tls12, boolean crl,
             Map<String, ChannelConfig.Export> exports) throws Exception {
         String pinHex = pin == null ? null : HexFormat.of().formatHex(pin);
@@ -84,7 +86,7 @@ class ChannelTlsInteropTest {
                 crl ? List.of(pki.path("partner-ca.crl.pem")) : List.of(), "uri:isg:partner", pinHex, tls12, 100,
                 Map.of(), exports);
         ChannelConfig c = new ChannelConfig(ChannelPair.loop(ChannelPair.freePort()), "pkcs11:object=home-tls",
-                "pkcs11:object=home-tls-cert", null, Duration.ofSeconds(5), Duration.ofSeconds(1), 7, 64, 16, 1,
+                "pkcs11:object=home-tls-cert", null, Duration.ofSeconds(5), Duration.ofSeconds(1), 7, maxConnections, 16, 1,
                 Map.of("partner", p));
         home = ChannelService.start(c, vault, "home", Clock.systemUTC(), AuditLog.inMemory(), ChannelService.Alarms.NONE);
     }
@@ -365,6 +367,44 @@ class ChannelTlsInteropTest {
         assertEquals(0, status().path("connections").asInt(), "no connection left behind");
         String ok = sClient("-cert", "good.pem", "-key", "good.key");
         assertTrue(ok.contains("Verification: OK"), "still serving: " + ok);
+    }
+
+    @Test
+    void peersThatConnectAndStallCannotTakeMoreThanTheConnectionLimit() throws Exception {
+        maxConnections = 4;
+        startHome(0, null, false, false);
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                stalled.add(new Socket("127.0.0.1", home.outsideAddress().getPort()));
+            }
+            ChannelPair.await("four connections held", 10, () -> {
+                try {
+                    return status().path("connections").asInt() == 4;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            try (Socket fifth = new Socket("127.0.0.1", home.outsideAddress().getPort())) {
+                fifth.setSoTimeout(10000);
+                assertEquals(-1, fifth.getInputStream().read(), "the fifth is closed at once");
+            }
+            awaitRefused("limit", 1);
+        } finally {
+            for (Socket s : stalled) {
+                s.close();
+            }
+        }
+        // the stalled ones gave their places back: a real partner gets in
+        ChannelPair.await("connections released", 10, () -> {
+            try {
+                return status().path("connections").asInt() == 0;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        String ok = sClient("-cert", "good.pem", "-key", "good.key");
+        assertTrue(ok.contains("Verification: OK"), ok);
     }
 
     @Test
