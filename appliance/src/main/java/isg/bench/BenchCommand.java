@@ -26,7 +26,7 @@ public final class BenchCommand {
         this(out, quick ? 0.25 : 2.0, quick ? 0.4 : 3.0, libsrtp);
         this.relayStreams = quick ? new int[] {1, 100, 1000} : new int[] {1, 100, 1000, 10000};
         this.relaySeconds = quick ? 1.5 : 10;
-        this.tunnelSeconds = quick ? 3 : 8;
+        this.tunnelSeconds = quick ? 5 : 10;
     }
 
     /** Seconds of each measurement of the channel benchmark (handshakes, throughput). */

@@ -218,6 +218,17 @@ final class TlsBridge extends ChannelDuplexHandler {
                 write(ctx, w[0], (ChannelPromise) w[1]);
             }
             flush(ctx);
+            // records that arrived while the last step ran (the peer writes as soon as its side is done)
+            try {
+                for (byte[] b = pending.poll(); b != null; b = pending.poll()) {
+                    protocol.offerInput(b);
+                }
+            } catch (IOException e) {
+                flushOutput(ctx);
+                fail(ctx, classify(e, false), detail(e));
+                return;
+            }
+            flushOutput(ctx);
             deliver(ctx);
         } else if (!pending.isEmpty()) {
             step(ctx);
@@ -236,9 +247,10 @@ final class TlsBridge extends ChannelDuplexHandler {
         int n;
         boolean any = false;
         while ((n = protocol.getAvailableInputBytes()) > 0) {
-            ByteBuf b = ctx.alloc().heapBuffer(n);
-            protocol.readInput(b.array(), b.arrayOffset() + b.writerIndex(), n);
-            b.writerIndex(b.writerIndex() + n);
+            // direct: DATA is sliced from here and written to an inside socket without another copy
+            ByteBuf b = ctx.alloc().directBuffer(n);
+            protocol.readInput(b.nioBuffer(0, n), n);
+            b.writerIndex(n);
             ctx.fireChannelRead(b);
             any = true;
         }

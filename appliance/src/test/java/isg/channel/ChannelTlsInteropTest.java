@@ -260,41 +260,29 @@ class ChannelTlsInteropTest {
     /** s_server as the partner, the gateway dialling it; returns s_server's output once it has ended. */
     private String withSServer(String cert, String... extra) throws Exception {
         int port = ChannelPair.freePort();
-        // line-buffered (coreutils' stdbuf): what s_server printed is there even if it is stopped mid-way
-        List<String> cmd = new ArrayList<>(List.of("stdbuf", "-oL", "-eL", "openssl", "s_server", "-accept",
-                "127.0.0.1:" + port, "-cert",
+        List<String> cmd = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port, "-cert",
                 cert + ".pem", "-key", cert + ".key", "-CAfile", "home-ca.pem", "-Verify", "2", "-verify_return_error",
                 "-naccept", "1"));
         cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        // s_server writes to a file (line-buffered by coreutils' stdbuf): nothing depends on pipe timing
+        Path log = Files.createTempFile(dir, "s_server", ".log");
+        List<String> buffered = new ArrayList<>(List.of("stdbuf", "-oL", "-eL"));
+        buffered.addAll(cmd);
+        Process p = new ProcessBuilder(buffered).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
         processes.add(p);
-        // s_server is listening once it says so
-        StringBuilder out = new StringBuilder();
-        InputStream in = p.getInputStream();
-        while (!out.toString().contains("ACCEPT")) {
-            int c = in.read();
-            if (c < 0) {
-                throw new AssertionError("s_server did not start: " + out);
-            }
-            out.append((char) c);
-        }
-        startHome(port, null, false, false);
-        Thread reader = new Thread(() -> {
+        ChannelPair.await("s_server listening", 20, () -> {
             try {
-                out.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                return Files.readString(log).contains("ACCEPT");
             } catch (IOException e) {
-                // ended
+                return false;
             }
         });
-        reader.start();
-        return waitOutput(p, reader, out);
-    }
-
-    private static String waitOutput(Process p, Thread reader, StringBuilder out) throws InterruptedException {
+        startHome(port, null, false, false);
         p.waitFor(15, TimeUnit.SECONDS);
         p.destroy();
-        reader.join(5000);
-        return out.toString();
+        p.waitFor(5, TimeUnit.SECONDS);
+        return Files.readString(log);
     }
 
     @Test
