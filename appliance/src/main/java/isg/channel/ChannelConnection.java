@@ -67,16 +67,17 @@ final class ChannelConnection extends ChannelInboundHandlerAdapter {
         return ctx.channel();
     }
 
-    /** Runs {@code r} on this connection's event loop. */
-    void run(Runnable r) {
+    /** Runs {@code r} on this connection's event loop; false when that loop has stopped (r will not run). */
+    boolean run(Runnable r) {
         if (ctx.executor().inEventLoop()) {
             r.run();
-        } else {
-            try {
-                ctx.executor().execute(r);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // the gateway is stopping: the connection and its streams are going anyway
-            }
+            return true;
+        }
+        try {
+            ctx.executor().execute(r);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false; // the gateway is stopping: the connection and its streams are going anyway
         }
     }
 
@@ -252,6 +253,7 @@ final class ChannelConnection extends ChannelInboundHandlerAdapter {
         if (failure != null) {
             streams.remove(s.id);
             streamCount = streams.size();
+            s.state = Stream.State.CLOSED;
             link.release(s.counters);
             s.counters.refused(Frame.Reason.TARGET_UNREACHABLE);
             ctx.writeAndFlush(Frame.reason(ctx.alloc(), Frame.REFUSE, s.id, Frame.Reason.TARGET_UNREACHABLE,

@@ -19,7 +19,9 @@ final class InsideHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf b = (ByteBuf) msg;
-        connection.run(() -> connection.insideData(stream, b));
+        if (!connection.run(() -> connection.insideData(stream, b))) {
+            b.release();
+        }
     }
 
     @Override

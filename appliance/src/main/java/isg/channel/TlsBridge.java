@@ -182,11 +182,16 @@ final class TlsBridge extends ChannelDuplexHandler {
                     }
                 } catch (IOException e) {
                     error = e;
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | org.bouncycastle.crypto.fips.FipsUnapprovedOperationError e) {
+                    // the latter: something unapproved asked for in approved-only mode; the handshake fails, named
                     error = new IOException("TLS: " + e, e);
                 }
                 IOException failure = error;
-                ctx.executor().execute(() -> afterStep(ctx, failure));
+                try {
+                    ctx.executor().execute(() -> afterStep(ctx, failure));
+                } catch (RejectedExecutionException e) {
+                    // the event loop is stopping with the gateway: the connection goes with it
+                }
             });
         } catch (RejectedExecutionException e) {
             stepRunning = false;
