@@ -535,10 +535,21 @@ final class ChannelConnection extends ChannelInboundHandlerAdapter {
             s.held = null;
         }
         if (s.inside != null) {
-            if (abort && s.inside.isActive()) {
-                s.inside.config().setOption(ChannelOption.SO_LINGER, 0);
+            io.netty.channel.Channel inside = s.inside;
+            if (abort && inside.isActive()) {
+                inside.config().setOption(ChannelOption.SO_LINGER, 0);
+                inside.close();
+            } else if (s.lastWrite != null && !s.lastWrite.isDone()) {
+                // a clean end: what the partner sent is still queued for the inside peer, and a close
+                // now would discard it; close once it has gone, or after the idle timeout if the
+                // peer never reads it
+                s.lastWrite.addListener(f -> inside.close());
+                java.util.concurrent.Future<?> deadline = inside.eventLoop().schedule(() -> inside.close(),
+                        s.idleNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+                inside.closeFuture().addListener(f -> deadline.cancel(false));
+            } else {
+                inside.close();
             }
-            s.inside.close();
         }
     }
 

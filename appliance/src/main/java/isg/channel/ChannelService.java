@@ -55,6 +55,14 @@ public final class ChannelService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ChannelService.class.getName());
     static final AttributeKey<Boolean> READY = AttributeKey.valueOf("isg.channel.ready");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Kernel buffers of every inside socket (service listeners' connections and export targets),
+     * fixed rather than autotuned: with the stream window they bound what one stream can hold in
+     * flight (the kernel doubles the value for its bookkeeping), whatever the host's tcp_rmem
+     * allows — a stalled reader costs the box a known amount, not up to the sysctl maximum.
+     * 256 KiB covers a LAN's bandwidth-delay product many times over.
+     */
+    static final int INSIDE_SOCKET_BUFFER = 256 * 1024;
     /** Reads of 16 KiB to 256 KiB as the traffic asks: bulk streams in few system calls, SIP in small buffers. */
     private static final io.netty.channel.AdaptiveRecvByteBufAllocator READS =
             new io.netty.channel.AdaptiveRecvByteBufAllocator(16 * 1024, 64 * 1024, 256 * 1024);
@@ -199,6 +207,8 @@ public final class ChannelService implements AutoCloseable {
                         .childOption(ChannelOption.RCVBUF_ALLOCATOR, READS)
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                         .childOption(ChannelOption.TCP_NODELAY, true)
+                        .option(ChannelOption.SO_RCVBUF, INSIDE_SOCKET_BUFFER)
+                        .childOption(ChannelOption.SO_SNDBUF, INSIDE_SOCKET_BUFFER)
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
@@ -365,6 +375,8 @@ public final class ChannelService implements AutoCloseable {
                 .option(ChannelOption.RCVBUF_ALLOCATOR, READS)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_RCVBUF, INSIDE_SOCKET_BUFFER)
+                .option(ChannelOption.SO_SNDBUF, INSIDE_SOCKET_BUFFER)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .handler(new InsideHandler(conn, s));
         b.connect(target).addListener(f -> {

@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.file.Path;
@@ -288,7 +291,11 @@ class ChannelServiceTest {
         byte[] chunk = new byte[64 * 1024];
         new Random(3).nextBytes(chunk);
         AtomicLong written = new AtomicLong();
-        try (Socket s = connect(pair.echoService)) {
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(Echo.SOCKET_BUFFER);
+            s.setSendBufferSize(Echo.SOCKET_BUFFER);
+            s.setSoTimeout(20000);
+            s.connect(new InetSocketAddress("127.0.0.1", pair.echoService));
             Thread writer = new Thread(() -> {
                 try {
                     for (int i = 0; i < 1024; i++) { // 64 MiB, far more than every buffer on the way
@@ -308,13 +315,26 @@ class ChannelServiceTest {
                 before = written.get();
                 Thread.sleep(500);
             } while (written.get() != before);
-            assertTrue(written.get() < 32L * 1024 * 1024, "the writer stalled after " + written.get() + " octets");
+            // what can be in flight: the stream window each way, the gateways' four inside sockets
+            // (send and receive buffers, which the kernel doubles), the four test-owned sockets,
+            // and each side's write queue up to its high-water mark
+            long inFlight = 2L * ChannelConnection.WINDOW
+                    + 4L * 2 * 2 * ChannelService.INSIDE_SOCKET_BUFFER
+                    + 4L * 2 * 2 * Echo.SOCKET_BUFFER
+                    + 4L * 1024 * 1024;
+            assertTrue(written.get() < inFlight, "the writer stalled after " + written.get()
+                    + " octets, more than the " + inFlight + " that can be in flight");
             assertFalse(written.get() == 1024L * chunk.length);
             // now read everything back: nothing was dropped while the sender was held back
             DataInputStream in = new DataInputStream(s.getInputStream());
             byte[] e = new byte[chunk.length];
             for (int i = 0; i < 1024; i++) {
-                in.readFully(e);
+                try {
+                    in.readFully(e);
+                } catch (EOFException eof) {
+                    fail("the echo ended after " + i + " of 1024 chunks; " + written.get() + " octets written; "
+                            + pair.home.statusJson());
+                }
                 assertArrayEquals(chunk, e, "chunk " + i);
             }
             writer.join(20000);

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Echo implements AutoCloseable {
 
+    static final int SOCKET_BUFFER = 64 * 1024;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
     final AtomicInteger accepted = new AtomicInteger();
@@ -33,6 +34,9 @@ final class Echo implements AutoCloseable {
     Echo() throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                // small fixed kernel buffers: what a stalled test holds in flight is known
+                .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
+                .childOption(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
