@@ -39,6 +39,10 @@ public final class Gateway implements AutoCloseable {
     private final isg.status.MqttStatus mqtt;
     /** The channel between gateways; null when the configuration has no channel section. */
     private final isg.channel.ChannelService channel;
+    /** Where policy decisions are taken; null without a channel. */
+    private final isg.policy.PolicyPoint policy;
+    /** The KMS proxy; null when not configured. */
+    private final isg.kms.KmsProxy kmsProxy;
     /** Where the channel's alarms go once MQTT is up (they are kept and replayed until then). */
     private volatile isg.status.MqttStatus alarmsTo;
     private volatile GatewayConfig config;
@@ -90,6 +94,21 @@ public final class Gateway implements AutoCloseable {
                         }
                     }
                 }, c.relay().backend());
+        this.policy = channel == null ? null : new isg.policy.PolicyPoint(c.policy(), audit);
+        if (policy != null) {
+            policy.onEvent((type, detail) -> {
+                isg.status.MqttStatus m = alarmsTo;
+                if (m != null) {
+                    m.event(type, detail);
+                }
+            });
+            channel.addReport("policy", new isg.channel.ChannelService.Report(policy::countersJson, policy::prometheus));
+        }
+        this.kmsProxy = c.kmsProxy() == null ? null
+                : isg.kms.KmsProxy.start(c.kmsProxy(), channel, policy, java.time.Clock.systemUTC());
+        if (kmsProxy != null) {
+            channel.addReport("kmsProxy", new isg.channel.ChannelService.Report(kmsProxy::statusJson, kmsProxy::prometheus));
+        }
         this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile(), c.controlTls(), mc, channel);
         this.panel = new isg.box.FrontPanel(board, relay, vault);
         this.guard = new isg.box.TamperGuard(relay, vault, board);
@@ -170,6 +189,14 @@ public final class Gateway implements AutoCloseable {
         return channel;
     }
 
+    public isg.kms.KmsProxy kmsProxy() {
+        return kmsProxy;
+    }
+
+    public isg.policy.PolicyPoint policy() {
+        return policy;
+    }
+
     /** Re-reads the configuration file; throws (and changes nothing) when it cannot be applied. */
     public synchronized void reload() throws ConfigException, RelayException {
         GatewayConfig next = ConfigLoader.load(file);
@@ -177,7 +204,16 @@ public final class Gateway implements AutoCloseable {
             throw new ConfigException(file + ": channel: the channel between gateways (channel: and partners.<id>.channel) "
                     + "changed; that takes a restart, and the running configuration stays in force");
         }
+        if (!java.util.Objects.equals(next.kmsProxy(), config.kmsProxy())
+                || !java.util.Objects.equals(next.partnerDomains(), config.partnerDomains())) {
+            throw new ConfigException(file + ": kmsProxy: the KMS proxy or a partner's domains changed; that takes a "
+                    + "restart, and the running configuration stays in force");
+        }
         relay.reconfigure(next.relay());
+        if (policy != null) {
+            // the whole rule list at once: no request is ever decided by half of each
+            policy.replace(next.policy());
+        }
         config = next;
         LOG.log(System.Logger.Level.INFO, "configuration reloaded from " + file);
     }
@@ -189,8 +225,14 @@ public final class Gateway implements AutoCloseable {
         }
         panel.close();
         control.close();
+        if (kmsProxy != null) {
+            kmsProxy.close();
+        }
         if (channel != null) {
             channel.close();
+        }
+        if (policy != null) {
+            policy.close();
         }
         relay.close();
         if (mc != null) {

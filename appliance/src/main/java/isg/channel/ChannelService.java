@@ -518,8 +518,31 @@ public final class ChannelService implements AutoCloseable {
         if (controlType(json) == null) {
             throw new IllegalArgumentException("a control message is a JSON object with a \"type\" string");
         }
+        if (json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Frame.MAX_PAYLOAD) {
+            // the partner would end the connection over an oversized frame
+            throw new IllegalArgumentException("a control message is at most " + Frame.MAX_PAYLOAD + " octets");
+        }
         l.sendControl(json);
         return true;
+    }
+
+    /**
+     * Sends a CONTROL message over exactly one of the partner's connections (a request or an
+     * answer, which must arrive once); false when the partner is not reachable.
+     */
+    public boolean sendControlOnce(String partner, String json) {
+        PartnerLink l = links.get(partner);
+        if (l == null || !l.up()) {
+            return false;
+        }
+        if (controlType(json) == null) {
+            throw new IllegalArgumentException("a control message is a JSON object with a \"type\" string");
+        }
+        if (json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Frame.MAX_PAYLOAD) {
+            // the partner would end the connection over an oversized frame
+            throw new IllegalArgumentException("a control message is at most " + Frame.MAX_PAYLOAD + " octets");
+        }
+        return l.sendControlOnce(json);
     }
 
     /** Calls {@code listener(partner, json)} for each CONTROL message of that type (on an event loop). */
@@ -603,7 +626,22 @@ public final class ChannelService implements AutoCloseable {
             b.append("]}");
             first = false;
         }
-        return b.append("}}").toString();
+        b.append('}');
+        for (Map.Entry<String, Report> r : reports.entrySet()) {
+            b.append(",\"").append(r.getKey()).append("\":").append(r.getValue().json().get());
+        }
+        return b.append('}').toString();
+    }
+
+    /** What a feature carried over the channel (the policy, the KMS proxy) adds to /status and /metrics. */
+    public record Report(java.util.function.Supplier<String> json, java.util.function.Consumer<StringBuilder> prometheus) {
+    }
+
+    private final Map<String, Report> reports = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    /** Adds {@code "name": json} to {@link #statusJson()} and its lines to {@link #prometheus}. */
+    public void addReport(String name, Report report) {
+        reports.put(name, report);
     }
 
     private Map<Refusal, Long> unidentifiedMap() {
@@ -679,6 +717,9 @@ public final class ChannelService implements AutoCloseable {
                         .append(Duration.between(clock.instant(), l.peerCertificate().getNotAfter().toInstant()).toSeconds())
                         .append('\n');
             }
+        }
+        for (Report r : reports.values()) {
+            r.prometheus().accept(out);
         }
     }
 

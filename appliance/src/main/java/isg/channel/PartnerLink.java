@@ -237,6 +237,16 @@ final class PartnerLink {
         }
     }
 
+    /** Sends a CONTROL message over one connection (a request: it must arrive once); false when none is up. */
+    boolean sendControlOnce(String json) {
+        ChannelConnection c = pick();
+        if (c == null) {
+            return false;
+        }
+        c.sendControl(json);
+        return true;
+    }
+
     // ---- dialling ----
 
     /** Starts the configured outbound connections, each kept up with backoff. */

@@ -79,7 +79,7 @@ public final class ConfigLoader {
             throw new ConfigException(file + ":1: the file must be a YAML mapping (gateway:, vault:, inside:, ...)");
         }
         Map<String, Node> top = map(root, "", Set.of("gateway", "vault", "inside", "outside", "partners", "limits",
-                "crypto", "control", "board", "mqtt", "relay", "mc", "channel"));
+                "crypto", "control", "board", "mqtt", "relay", "mc", "channel", "policy", "kmsProxy"));
         Map<String, Node> gateway = section(top, "gateway", root, Set.of("id"));
         String id = text(gateway, "id", "gateway.id", root, true);
         if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
@@ -113,6 +113,7 @@ public final class ConfigLoader {
         Node partnersNode = top.get("partners");
         Map<String, String> partners = new LinkedHashMap<>();
         Map<String, Node> partnerChannels = new LinkedHashMap<>();
+        Map<String, java.util.List<String>> partnerDomains = new LinkedHashMap<>();
         if (partnersNode != null) {
             if (!(partnersNode instanceof MappingNode)) {
                 throw error(partnersNode, "partners", "a mapping of partner id to {masterKey: pkcs11:...}");
@@ -123,7 +124,11 @@ public final class ConfigLoader {
                     throw error(t.getKeyNode(), "partners", "a partner's gateway id: 1-64 characters of A-Z a-z 0-9 . _ -, "
                             + "got '" + pid + "'");
                 }
-                Map<String, Node> p = map(t.getValueNode(), "partners." + pid + ".", Set.of("masterKey", "channel"));
+                Map<String, Node> p = map(t.getValueNode(), "partners." + pid + ".", Set.of("masterKey", "channel", "domains"));
+                java.util.List<String> doms = domains(p.get("domains"), "partners." + pid + ".domains");
+                if (!doms.isEmpty()) {
+                    partnerDomains.put(pid, doms);
+                }
                 if (p.containsKey("channel")) {
                     partnerChannels.put(pid, p.get("channel"));
                 }
@@ -237,9 +242,138 @@ public final class ConfigLoader {
             throw error(partnerChannels.get(first), "partners." + first + ".channel", "needs the top-level channel: "
                     + "section (this gateway's key, certificate and listen address)");
         }
+        isg.policy.Policy policy = top.containsKey("policy") ? policy(top.get("policy"), partners.keySet())
+                : isg.policy.Policy.denyAll();
+        isg.kms.KmsProxy.Config kmsProxy = null;
+        if (top.containsKey("kmsProxy")) {
+            if (channel == null) {
+                throw error(top.get("kmsProxy"), "kmsProxy", "needs the channel: section (requests go to partners over it)");
+            }
+            java.util.Set<String> own = new java.util.HashSet<>();
+            if (mc != null) {
+                mc.domains().forEach(d -> own.add(d.kms()));
+            }
+            kmsProxy = kmsProxy(top.get("kmsProxy"), id, partnerDomains, own);
+        }
         return new GatewayConfig(file, relay, kind, keystore, pass, module, token, pin, audit, listen, tokenFile,
                 boardKind, pins, broker, prefix, mqttCred, metricsSeconds, mqttCa, mqttKs, mqttKsPass, controlTls, mc,
-                channel);
+                channel, java.util.Map.copyOf(partnerDomains), policy, kmsProxy);
+    }
+
+    /** A partner's MC domains: the KMS URIs its users' key material comes from. */
+    private java.util.List<String> domains(Node n, String field) throws ConfigException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (n == null) {
+            return out;
+        }
+        java.util.List<Node> items = n instanceof SequenceNode sq ? sq.getValue() : java.util.List.of(n);
+        for (Node i : items) {
+            String v = scalar(i, field).trim();
+            if (!v.matches("[A-Za-z0-9][A-Za-z0-9.:@_/-]{0,252}")) {
+                throw error(i, field, "a KMS URI like kms.fire.example, got '" + v + "'");
+            }
+            if (out.contains(v)) {
+                throw error(i, field, v + " is listed twice");
+            }
+            out.add(v);
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    /**
+     * The {@code policy:} list, deny by default: each item
+     * {@code {rule: name, decision: allow|deny, direction: outbound|inbound, partner: id|*,
+     * actions: [key-material, affiliate], users: glob, targets: glob}}.
+     */
+    private isg.policy.Policy policy(Node n, java.util.Set<String> partners) throws ConfigException {
+        if (!(n instanceof SequenceNode sq)) {
+            throw error(n, "policy", "a list of rules: - {rule: name, decision: allow, direction: outbound, partner: id, "
+                    + "actions: [key-material], users: \"sip:*@police.example\", targets: kms.fire.example}");
+        }
+        java.util.List<isg.policy.Policy.Rule> rules = new java.util.ArrayList<>();
+        java.util.Map<String, Node> seen = new java.util.HashMap<>();
+        for (Node item : sq.getValue()) {
+            Map<String, Node> r = map(item, "policy[].", Set.of("rule", "decision", "direction", "partner", "actions",
+                    "users", "targets"));
+            String name = text(r, "rule", "policy[].rule", item, true);
+            String f = "policy." + name + ".";
+            if (seen.containsKey(name)) {
+                throw error(r.get("rule"), f + "rule", "a second rule named " + name + " (the first is on line "
+                        + (seen.get(name).getStartMark().getLine() + 1) + ")");
+            }
+            seen.put(name, r.get("rule"));
+            String decision = text(r, "decision", f + "decision", item, true);
+            if (!decision.equals("allow") && !decision.equals("deny")) {
+                throw error(r.get("decision"), f + "decision", "allow or deny, got '" + decision + "'");
+            }
+            String direction = text(r, "direction", f + "direction", item, true);
+            if (!direction.equals("outbound") && !direction.equals("inbound")) {
+                throw error(r.get("direction"), f + "direction", "outbound (our users asking a partner) or inbound (a "
+                        + "partner's users asking us), got '" + direction + "'");
+            }
+            String partner = text(r, "partner", f + "partner", item, true);
+            if (!partner.equals("*") && !partners.contains(partner)) {
+                throw error(r.get("partner"), f + "partner", "'" + partner + "' is not a configured partner "
+                        + partners + " (or * for any)");
+            }
+            Node an = r.get("actions");
+            if (an == null) {
+                throw error(item, f + "actions", "required: key-material, affiliate, or both");
+            }
+            java.util.Set<isg.policy.Policy.Action> actions = new java.util.HashSet<>();
+            for (Node a : an instanceof SequenceNode as ? as.getValue() : java.util.List.of(an)) {
+                try {
+                    actions.add(isg.policy.Policy.Action.parse(scalar(a, f + "actions")));
+                } catch (IllegalArgumentException e) {
+                    throw error(a, f + "actions", e.getMessage());
+                }
+            }
+            try {
+                rules.add(new isg.policy.Policy.Rule(name, decision.equals("allow"), direction.equals("outbound")
+                        ? isg.policy.Policy.Direction.OUTBOUND : isg.policy.Policy.Direction.INBOUND, partner, actions,
+                        text(r, "users", f + "users", item, true), text(r, "targets", f + "targets", item, true)));
+            } catch (IllegalArgumentException e) {
+                throw error(item, f.substring(0, f.length() - 1), e.getMessage());
+            }
+        }
+        return new isg.policy.Policy(rules);
+    }
+
+    /**
+     * The {@code kmsProxy:} section: {@code {listen: host:port, kms: http://our-kms:8080, ownKms: [kms.police.example],
+     * uri: ..., timeout: 5s}}; ownKms defaults to the KMS URIs of {@code mc.domains}.
+     */
+    private isg.kms.KmsProxy.Config kmsProxy(Node n, String gatewayId, Map<String, java.util.List<String>> partnerDomains,
+            java.util.Set<String> own) throws ConfigException {
+        Map<String, Node> k = map(n, "kmsProxy.", Set.of("listen", "kms", "uri", "timeout", "ownKms"));
+        if (k.containsKey("ownKms")) {
+            own = new java.util.HashSet<>(domains(k.get("ownKms"), "kmsProxy.ownKms"));
+        }
+        InetSocketAddress listen = k.containsKey("listen") ? endpoint(k.get("listen"), "kmsProxy.listen", false) : null;
+        java.net.URI kms = null;
+        if (k.containsKey("kms")) {
+            String v = text(k, "kms", "kmsProxy.kms", n, true);
+            try {
+                kms = new java.net.URI(v);
+            } catch (java.net.URISyntaxException e) {
+                kms = null;
+            }
+            if (kms == null || !("http".equals(kms.getScheme()) || "https".equals(kms.getScheme())) || kms.getHost() == null
+                    || (kms.getPath() != null && !kms.getPath().isEmpty() && !kms.getPath().equals("/"))) {
+                throw error(k.get("kms"), "kmsProxy.kms", "our KMS's base URL, like http://10.0.0.5:8080 (no path), got '"
+                        + v + "'");
+            }
+        }
+        if (listen == null && kms == null) {
+            throw error(n, "kmsProxy", "neither listen (our users' requests to partners) nor kms (partners' requests to us)");
+        }
+        if (kms != null && own.isEmpty()) {
+            throw error(k.get("kms"), "kmsProxy.kms", "neither kmsProxy.ownKms nor mc.domains name this system's KMS "
+                    + "URIs, so no partner request could be for it");
+        }
+        String uri = k.containsKey("uri") ? text(k, "uri", "kmsProxy.uri", n, true) : "isg:" + gatewayId;
+        Duration timeout = k.containsKey("timeout") ? positive(k.get("timeout"), "kmsProxy.timeout") : Duration.ofSeconds(5);
+        return new isg.kms.KmsProxy.Config(listen, partnerDomains, own, kms, uri, timeout);
     }
 
     private static final String SERVICE_NAME = "[a-z0-9][a-z0-9._-]{0,31}";

@@ -12,10 +12,15 @@ import java.nio.file.Path;
  * @param mqttBroker null when no broker is configured
  * @param mc null when the gateway is a member of no MC security domain
  * @param channel null when the gateway runs no channel to partner gateways
+ * @param partnerDomains partner id → the KMS URIs of its MC domains
+ * @param policy what may cross between our users and the partners' (deny by default)
+ * @param kmsProxy null when the gateway proxies no KMS requests
  */
 public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path keystore, Path passphraseFile,
         Path module, String token, Path pinFile, Path audit, InetSocketAddress controlListen, Path controlTokenFile,
         String boardKind, String boardPins, String mqttBroker, String mqttPrefix, Path mqttCredentials,
         int mqttMetricsSeconds, Path mqttCa, Path mqttClientKeyStore, Path mqttClientKeyStorePassword,
-        isg.control.ControlServer.Tls controlTls, isg.mc.McConfig mc, isg.channel.ChannelConfig channel) {
+        isg.control.ControlServer.Tls controlTls, isg.mc.McConfig mc, isg.channel.ChannelConfig channel,
+        java.util.Map<String, java.util.List<String>> partnerDomains, isg.policy.Policy policy,
+        isg.kms.KmsProxy.Config kmsProxy) {
 }

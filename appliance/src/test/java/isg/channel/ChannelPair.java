@@ -21,7 +21,7 @@ import java.util.function.BooleanSupplier;
  * inside service "echo" reaches the partner's export "echo" (an {@link Echo} server), and the
  * partner's service "sip" reaches home's export "sip" (another Echo).
  */
-final class ChannelPair implements AutoCloseable {
+public final class ChannelPair implements AutoCloseable {
 
     final ChannelPki pki;
     final SwitchableVault homeVault;
@@ -37,11 +37,11 @@ final class ChannelPair implements AutoCloseable {
     final int twoService;
     final int idleService;
     final Map<String, String> homeAlarms = new ConcurrentHashMap<>();
-    final AuditLog homeAudit = AuditLog.inMemory();
-    ChannelService home;
-    ChannelService partner;
+    public final AuditLog homeAudit = AuditLog.inMemory();
+    public ChannelService home;
+    public ChannelService partner;
 
-    ChannelPair(Path dir) throws Exception {
+    public ChannelPair(Path dir) throws Exception {
         pki = new ChannelPki(dir).ca("home-ca").ca("partner-ca");
         homeVault = new SwitchableVault(SoftVault.open(dir.resolve("home.bcfks"), "home pass".toCharArray(), true,
                 AuditLog.inMemory()));
@@ -107,7 +107,7 @@ final class ChannelPair implements AutoCloseable {
                 Map.of("home", p));
     }
 
-    ChannelService startPartner() throws Exception {
+    public ChannelService startPartner() throws Exception {
         return ChannelService.start(partnerConfig(), partnerVault, "partner", Clock.systemUTC(), AuditLog.inMemory(),
                 ChannelService.Alarms.NONE);
     }
@@ -121,7 +121,7 @@ final class ChannelPair implements AutoCloseable {
     }
 
     /** Waits for {@code condition} (polling), failing with {@code what} after {@code seconds}. */
-    static void await(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
+    public static void await(String what, int seconds, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
@@ -131,7 +131,7 @@ final class ChannelPair implements AutoCloseable {
         }
     }
 
-    void awaitUp() throws InterruptedException {
+    public void awaitUp() throws InterruptedException {
         await("the channel home -> partner up", 20, () -> home.partnerUp("partner") && partner.partnerUp("home"));
     }
 

@@ -58,6 +58,18 @@ class GatewayChannelTest {
         int homePort = ChannelPair.freePort();
         int partnerPort = ChannelPair.freePort();
         int sip = ChannelPair.freePort();
+        int kmsProxyPort = ChannelPair.freePort();
+        com.sun.net.httpserver.HttpServer kms = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        byte[] keyProv = ("<KmsResponse xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\"><KmsMessage><KmsKeyProv/></KmsMessage>"
+                + "</KmsResponse>").getBytes(StandardCharsets.UTF_8);
+        kms.createContext("/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(200, keyProv.length);
+            ex.getResponseBody().write(keyProv);
+            ex.close();
+        });
+        kms.start();
         try (Echo proxy = new Echo(); Mosquitto broker = new Mosquitto(dir)) {
             Map<String, String> seen = new ConcurrentHashMap<>();
             MqttClient dash = subscribe(broker, seen);
@@ -71,7 +83,11 @@ class GatewayChannelTest {
                     + "partners:\n  partner:\n    masterKey: \"pkcs11:object=partner-master\"\n    channel:\n"
                     + "      connect: \"127.0.0.1:" + partnerPort + "\"\n      ca: partner-ca.pem\n"
                     + "      identity: \"uri:isg:partner\"\n"
-                    + "      services: {sip: {listen: \"127.0.0.1:" + sip + "\"}}\n");
+                    + "      services: {sip: {listen: \"127.0.0.1:" + sip + "\"}}\n"
+                    + "    domains: [kms.partner.example]\n"
+                    + "policy:\n  - {rule: officers-out, decision: allow, direction: outbound, partner: partner, "
+                    + "actions: [key-material], users: \"sip:officer-*\", targets: kms.partner.example}\n"
+                    + "kmsProxy: {listen: \"127.0.0.1:" + kmsProxyPort + "\"}\n");
             Path partner = write("partner.yaml", "gateway: {id: partner}\n"
                     + "vault: {kind: pkcs11, module: " + SoftHsm.MODULE + ", token: " + SoftHsm.LABEL + ", pinFile: "
                     + SoftHsm.get().pinFile + "}\n"
@@ -81,7 +97,11 @@ class GatewayChannelTest {
                     + "certificate: \"pkcs11:object=" + partnerLabel + "-cert\", keepAlive: 1s}\n"
                     + "partners:\n  home:\n    masterKey: \"pkcs11:object=home-master\"\n    channel:\n"
                     + "      ca: home-ca.pem\n      identity: \"uri:isg:home\"\n"
-                    + "      exports: {sip: {target: \"127.0.0.1:" + proxy.address().getPort() + "\"}}\n");
+                    + "      exports: {sip: {target: \"127.0.0.1:" + proxy.address().getPort() + "\"}}\n"
+                    + "policy:\n  - {rule: officers-in, decision: allow, direction: inbound, partner: home, "
+                    + "actions: [key-material], users: \"sip:officer-*\", targets: \"*\"}\n"
+                    + "kmsProxy: {kms: \"http://127.0.0.1:" + kms.getAddress().getPort() + "\", "
+                    + "ownKms: [kms.partner.example]}\n");
             try (Gateway h = new Gateway(home)) {
                 // the partner is not there yet: its alarm is raised
                 await(seen, "isg/home/alarms/partner-down:partner", "\"active\":true");
@@ -103,15 +123,29 @@ class GatewayChannelTest {
                         new DataInputStream(s.getInputStream()).readFully(back);
                         assertArrayEquals(invite, back);
                     }
+                    // key material from the partner's KMS: both gateways' rules allow officers
+                    HttpResponse<byte[]> k = kmsRequest(kmsProxyPort, "sip:officer-1@home.example");
+                    assertEquals(200, k.statusCode());
+                    assertArrayEquals(keyProv, k.body());
+                    await(seen, "isg/home/events", "by rule officers-out");
                     String status = get(h, "/status");
+                    assertTrue(status.contains("\"policy\":{\"partner\":{\"outbound\":{\"key-material\":{\"allow\":"
+                            + "{\"officers-out\":1}}}}}"), status);
                     assertTrue(status.contains("\"partners\":{\"partner\":{\"up\":true,\"connections\":1,")
                             && status.contains("\"name\":\"sip\",\"direction\":\"service\""), status);
                     String metrics = get(h, "/metrics");
                     assertTrue(metrics.contains("isg_channel_partner_up{partner=\"partner\"} 1")
                             && metrics.contains("isg_channel_bytes_total{partner=\"partner\",service=\"sip\","
                                     + "kind=\"service\",direction=\"to_partner\"} " + invite.length), metrics);
+                    assertTrue(metrics.contains("isg_policy_decisions_total{partner=\"partner\",direction=\"outbound\","
+                            + "action=\"key-material\",decision=\"allow\",rule=\"officers-out\"} 1")
+                            && metrics.contains("isg_kms_proxy_requests_total{outcome=\"answered\"} 1"), metrics);
                     promtool(metrics);
                     await(seen, "isg/home/metrics", "\"bytesToPartner\":" + invite.length);
+                    // a reload puts a new policy in force whole: the same request is now refused at home
+                    Files.writeString(home, Files.readString(home).replace("decision: allow", "decision: deny"));
+                    h.reload();
+                    assertEquals(403, kmsRequest(kmsProxyPort, "sip:officer-1@home.example").statusCode());
                     // a changed channel section needs a restart: refused, and the running one stays
                     Files.writeString(home, Files.readString(home).replace("keepAlive: 1s", "keepAlive: 2s"));
                     ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, h::reload);
@@ -122,6 +156,8 @@ class GatewayChannelTest {
             }
             dash.disconnect();
             dash.close();
+        } finally {
+            kms.stop(0);
         }
     }
 
@@ -140,6 +176,16 @@ class GatewayChannelTest {
     }
 
     /** Prometheus's own linter over the exposition: it must parse and follow the naming rules. */
+    private static HttpResponse<byte[]> kmsRequest(int port, String user) throws Exception {
+        byte[] body = ("<KmsRequest xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\" Version=\"1.1.0\"><UserUri>" + user
+                + "</UserUri><KmsUri>kms.partner.example</KmsUri><Time>2026-12-01T10:00:00</Time>"
+                + "<ClientReqUrl>https://kms.partner.example/keymanagement/identity/v1/keyprov</ClientReqUrl></KmsRequest>")
+                .getBytes(StandardCharsets.UTF_8);
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/keymanagement/identity/v1/keyprov")).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     private void promtool(String metrics) throws Exception {
         Process p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
         p.getOutputStream().write(metrics.getBytes(StandardCharsets.UTF_8));

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -149,6 +150,64 @@ class ConfigTest {
         assertTrue(m.contains("partners.partner-a.channel: needs the top-level channel: section"), m);
         m = refusal(good(30000) + CHANNEL);
         assertTrue(m.contains("channel: no partner has a channel: section"), m);
+    }
+
+    static final String POLICY = String.join("\n",
+            "policy:",
+            "  - {rule: no-trainees, decision: deny, direction: outbound, partner: \"*\", actions: [key-material, affiliate],",
+            "     users: \"sip:trainee-*\", targets: \"*\"}",
+            "  - rule: police-to-fire",
+            "    decision: allow",
+            "    direction: outbound",
+            "    partner: partner-a",
+            "    actions: key-material",
+            "    users: \"sip:*@police.example\"",
+            "    targets: kms.fire.example",
+            "");
+
+    @Test
+    void thePolicyIsReadInOrderAndDeniesByDefault() throws Exception {
+        assertEquals(0, ConfigLoader.load(write(good(30000))).policy().rules().size(), "no policy: nothing crosses");
+        isg.policy.Policy p = ConfigLoader.load(write(good(30000) + POLICY)).policy();
+        assertEquals(List.of("no-trainees", "police-to-fire"), p.rules().stream().map(isg.policy.Policy.Rule::name).toList());
+        assertTrue(p.decide(new isg.policy.Policy.Request(isg.policy.Policy.Direction.OUTBOUND, "partner-a",
+                isg.policy.Policy.Action.KEY_MATERIAL, "sip:officer@police.example", "kms.fire.example")).allowed());
+        String m = refusal(good(30000) + POLICY.replace("partner: partner-a", "partner: partner-b"));
+        assertTrue(m.contains(":29: policy.police-to-fire.partner: 'partner-b' is not a configured partner [partner-a]"), m);
+        m = refusal(good(30000) + POLICY.replace("decision: allow", "decision: maybe"));
+        assertTrue(m.contains(":27: policy.police-to-fire.decision: allow or deny, got 'maybe'"), m);
+        m = refusal(good(30000) + POLICY.replace("actions: key-material\n", "actions: everything\n"));
+        assertTrue(m.contains(":30: policy.police-to-fire.actions: action 'everything' is not key-material or affiliate"), m);
+        m = refusal(good(30000) + POLICY.replace("rule: police-to-fire", "rule: no-trainees"));
+        assertTrue(m.contains(":26: policy.no-trainees.rule: a second rule named no-trainees (the first is on line 24)"), m);
+        m = refusal(good(30000) + POLICY.replace("    targets: kms.fire.example\n", ""));
+        assertTrue(m.contains("policy.police-to-fire.targets: required"), m);
+        m = refusal(good(30000) + POLICY.replace("direction: outbound\n", "direction: sideways\n"));
+        assertTrue(m.contains(":28: policy.police-to-fire.direction: outbound (our users asking a partner) or inbound"), m);
+    }
+
+    @Test
+    void partnersDomainsAndTheKmsProxy() throws Exception {
+        Files.writeString(dir.resolve("ca.pem"), "not read until the gateway starts\n");
+        String base = withChannel(30000, CHANNEL, PARTNER_CHANNEL).replace("    masterKey: \"pkcs11:object=partner-a-master\"\n",
+                "    masterKey: \"pkcs11:object=partner-a-master\"\n    domains: [kms.fire.example, kms.ems.example]\n");
+        GatewayConfig c = ConfigLoader.load(write(base + "kmsProxy: {listen: \"127.0.0.1:8443\"}\n"));
+        assertEquals(List.of("kms.fire.example", "kms.ems.example"), c.partnerDomains().get("partner-a"));
+        assertEquals(8443, c.kmsProxy().listen().getPort());
+        assertEquals("isg:home", c.kmsProxy().uri());
+        assertEquals(Duration.ofSeconds(5), c.kmsProxy().timeout());
+        String m = refusal(base + "kmsProxy: {listen: \"127.0.0.1:8443\", kms: \"ftp://kms\"}\n");
+        assertTrue(m.contains("kmsProxy.kms: our KMS's base URL, like http://10.0.0.5:8080 (no path), got 'ftp://kms'"), m);
+        m = refusal(base + "kmsProxy: {kms: \"http://10.0.0.5:8080\"}\n");
+        assertTrue(m.contains("kmsProxy.kms: neither kmsProxy.ownKms nor mc.domains name this system's KMS URIs"), m);
+        assertEquals(java.util.Set.of("kms.police.example"), ConfigLoader.load(write(base + "kmsProxy: {kms: \"http://10.0.0.5:8080\", "
+                + "ownKms: [kms.police.example]}\n")).kmsProxy().ownKms());
+        m = refusal(base + "kmsProxy: {timeout: 5s}\n");
+        assertTrue(m.contains("kmsProxy: neither listen (our users' requests to partners) nor kms"), m);
+        m = refusal(good(30000) + "kmsProxy: {listen: \"127.0.0.1:8443\"}\n");
+        assertTrue(m.contains("kmsProxy: needs the channel: section"), m);
+        m = refusal(base.replace("kms.ems.example]", "kms.fire.example]") + "kmsProxy: {listen: \"127.0.0.1:8443\"}\n");
+        assertTrue(m.contains("partners.partner-a.domains: kms.fire.example is listed twice"), m);
     }
 
     @Test

@@ -1,0 +1,452 @@
+package isg.kms;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import isg.channel.ChannelService;
+import isg.policy.Policy;
+import isg.policy.PolicyPoint;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The gateway as the border's pseudo KMS (TS 33.180 Annex L.3): key material from a partner
+ * system's KMS reaches our users only through both gateways, each applying its own policy.
+ *
+ * <p>Outbound: an HTTP endpoint on the inside takes the KMS interface's requests (33.180 D.2:
+ * {@code POST /keymanagement/identity/v1/init|keyprov[/..]|certcache[/n]}) aimed at a partner's
+ * KMS. The gateway reads the request's {@code UserUri} and {@code KmsUri}, finds the partner whose
+ * domains include that KMS, asks its OUTBOUND policy, and sends the request over the channel to
+ * that partner's gateway. Inbound: the partner's gateway reads it again, asks its INBOUND policy
+ * (for the partner it came from), and forwards it to its own KMS; the KMS's answer returns to the
+ * client byte for byte (signatures intact). A request from partner A for the KMS of partner B is
+ * transit: it needs this gateway's INBOUND rule for A and OUTBOUND rule for B, and B's gateway
+ * decides too (R-6.17.2-006). Every refusal is a {@code KmsError} (see {@link KmsXml#error}).
+ *
+ * <p>On the channel the request and the answer are CONTROL messages, "ISG channel v1" types
+ * {@code kms-request} and {@code kms-response} (see the README's wire contract).
+ */
+public final class KmsProxy implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(KmsProxy.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The largest KMS answer the gateway carries back: it travels base64 in one CONTROL frame of
+     * ISG channel v1 (16 KiB), so about 12 KiB — a KmsInit or KmsKeyProv is 1-3 KiB; a CertCache
+     * of many domains may not fit and is refused by name (carrying it on a stream is future work).
+     */
+    public static final int MAX_RESPONSE = (isg.channel.Frame.MAX_PAYLOAD - 512) / 4 * 3;
+
+    /**
+     * @param listen the inside HTTP endpoint for our users' requests to partner KMSs; null for none
+     * @param partnerKms partner id → the KMS URIs of its MC domains
+     * @param ownKms the KMS URIs of our own domains (what partners may ask for)
+     * @param kms our KMS's base URL (http or https), where allowed inbound requests go; null for none
+     * @param uri how the gateway names itself in the KmsError answers it makes (its pseudo-KMS URI)
+     */
+    public record Config(InetSocketAddress listen, Map<String, List<String>> partnerKms, Set<String> ownKms, URI kms,
+            String uri, Duration timeout) {
+        public Config {
+            partnerKms = Map.copyOf(partnerKms);
+            ownKms = Set.copyOf(ownKms);
+        }
+    }
+
+    /** An answer: from a KMS, or the gateway's own refusal. */
+    record Answer(int status, String contentType, byte[] body) {
+    }
+
+    private final Config config;
+    private final ChannelService channel;
+    private final PolicyPoint policy;
+    private final Clock clock;
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Channel server;
+    private final HttpClient http;
+    private final AtomicLong ids = new AtomicLong();
+    /** "partner|id" → the request waiting for that partner's answer. */
+    private final Map<String, CompletableFuture<Answer>> pending = new ConcurrentHashMap<>();
+    /** outcome → count ("forwarded", "answered", "refused:<reason>"). */
+    private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
+
+    private KmsProxy(Config config, ChannelService channel, PolicyPoint policy, Clock clock) throws IOException {
+        this.config = config;
+        this.channel = channel;
+        this.policy = policy;
+        this.clock = clock;
+        this.http = HttpClient.newBuilder().connectTimeout(config.timeout()).version(HttpClient.Version.HTTP_1_1).build();
+        channel.onControl("kms-request", this::onRequest);
+        channel.onControl("kms-response", this::onResponse);
+        if (config.listen() != null) {
+            try {
+                server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                        .childHandler(new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel ch) {
+                                ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192),
+                                        new HttpObjectAggregator(KmsXml.MAX_REQUEST), new Inside());
+                            }
+                        }).bind(config.listen()).sync().channel();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                group.shutdownGracefully();
+                throw new IOException("interrupted while binding the KMS proxy", e);
+            } catch (RuntimeException e) {
+                group.shutdownGracefully();
+                throw new IOException("cannot bind the KMS proxy on " + config.listen() + ": " + e.getMessage(), e);
+            }
+        } else {
+            server = null;
+        }
+    }
+
+    public static KmsProxy start(Config config, ChannelService channel, PolicyPoint policy, Clock clock)
+            throws IOException {
+        return new KmsProxy(config, channel, policy, clock);
+    }
+
+    public InetSocketAddress address() {
+        return server == null ? null : (InetSocketAddress) server.localAddress();
+    }
+
+    private void count(String outcome) {
+        counters.computeIfAbsent(outcome, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** Outcome counts: forwarded (sent to a partner), answered (a KMS answered), refused:&lt;reason&gt;. */
+    public Map<String, Long> counters() {
+        Map<String, Long> m = new TreeMap<>();
+        counters.forEach((k, v) -> m.put(k, v.get()));
+        return m;
+    }
+
+    private Answer refuse(KmsXml.Request r, int status, String reason, String message) {
+        count("refused:" + reason);
+        return new Answer(status, KmsXml.CONTENT_TYPE, KmsXml.error(r, config.uri(), status, message, clock.instant()));
+    }
+
+    private String partnerFor(String kmsUri) {
+        for (Map.Entry<String, List<String>> e : config.partnerKms().entrySet()) {
+            if (e.getValue().contains(kmsUri)) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    // ---- outbound: our users' requests ----
+
+    private final class Inside extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            if (!req.decoderResult().isSuccess()) {
+                reply(ctx, refuse(null, 400, "bad-request", "the HTTP request cannot be read"), false);
+                return;
+            }
+            String path = req.uri();
+            String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+            String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            byte[] body = ByteBufUtil.getBytes(req.content());
+            outbound(req.method(), path, auth, type, body).whenComplete((a, e) -> {
+                Answer answer = e == null ? a : refuse(null, 502, "internal", "the gateway could not complete the request");
+                ctx.executor().execute(() -> reply(ctx, answer, keepAlive));
+            });
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
+                reply(ctx, refuse(null, 413, "too-large", "the request is larger than " + KmsXml.MAX_REQUEST
+                        + " octets"), false);
+            } else {
+                ctx.close();
+            }
+        }
+    }
+
+    private static void reply(ChannelHandlerContext ctx, Answer a, boolean keepAlive) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(a.status()),
+                Unpooled.wrappedBuffer(a.body()));
+        if (a.contentType() != null) {
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType());
+        }
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, a.body().length);
+        if (keepAlive) {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(res);
+        } else {
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** One of our users' requests for a partner's KMS. */
+    CompletableFuture<Answer> outbound(HttpMethod method, String path, String auth, String type, byte[] body) {
+        if (!KmsXml.isKmsPath(path)) {
+            return CompletableFuture.completedFuture(refuse(null, 404, "not-kms-path", "not a KMS interface path: "
+                    + "POST /keymanagement/identity/v1/init, keyprov[/...] or certcache[/n]"));
+        }
+        if (!HttpMethod.POST.equals(method)) {
+            return CompletableFuture.completedFuture(refuse(null, 405, "method", "the KMS interface takes POST"));
+        }
+        KmsXml.Request r;
+        try {
+            r = KmsXml.parseRequest(body);
+        } catch (KmsXml.BadRequest e) {
+            return CompletableFuture.completedFuture(refuse(null, 400, "bad-request", e.getMessage()));
+        }
+        String partner = partnerFor(r.kmsUri());
+        if (partner == null) {
+            return CompletableFuture.completedFuture(refuse(r, 404, "no-partner", config.ownKms().contains(r.kmsUri())
+                    ? r.kmsUri() + " is this system's own KMS: ask it directly"
+                    : "no partner's domains include the KMS " + r.kmsUri()));
+        }
+        Policy.Decision d = policy.decide(new Policy.Request(Policy.Direction.OUTBOUND, partner, Policy.Action.KEY_MATERIAL,
+                r.userUri(), r.kmsUri()), "KMS " + path);
+        if (!d.allowed()) {
+            return CompletableFuture.completedFuture(refuse(r, 403, "outbound-policy", "key material of " + r.kmsUri()
+                    + " is not authorised for " + r.userUri() + " by this system (" + d.rule() + ")"));
+        }
+        return forward(partner, r, path, auth, type, body);
+    }
+
+    /** Sends a request to a partner's gateway and waits for its answer (or the timeout). */
+    private CompletableFuture<Answer> forward(String partner, KmsXml.Request r, String path, String auth, String type,
+            byte[] body) {
+        long id = ids.incrementAndGet();
+        String message = requestMessage(id, path, auth, type, body);
+        if (message.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > isg.channel.Frame.MAX_PAYLOAD) {
+            return CompletableFuture.completedFuture(refuse(r, 413, "too-large", "the request and its headers do not fit "
+                    + "the channel's " + isg.channel.Frame.MAX_PAYLOAD + "-octet message"));
+        }
+        String key = partner + "|" + id;
+        CompletableFuture<Answer> f = new CompletableFuture<>();
+        pending.put(key, f);
+        if (!channel.sendControlOnce(partner, message)) {
+            pending.remove(key);
+            return CompletableFuture.completedFuture(refuse(r, 502, "partner-down", "the gateway of partner " + partner
+                    + " is not reachable"));
+        }
+        count("forwarded");
+        group.schedule(() -> {
+            if (pending.remove(key, f)) {
+                f.complete(refuse(r, 504, "timeout", "the gateway of partner " + partner + " did not answer within "
+                        + config.timeout().toMillis() + " ms"));
+            }
+        }, config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        return f;
+    }
+
+    /** The {@code kms-request} CONTROL message, ISG channel v1. */
+    static String requestMessage(long id, String path, String auth, String type, byte[] body) {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("type", "kms-request").put("v", 1).put("id", id).put("method", "POST").put("path", path);
+        if (type != null) {
+            m.put("contentType", type);
+        }
+        if (auth != null) {
+            m.put("authorization", auth);
+        }
+        m.put("body", Base64.getEncoder().encodeToString(body));
+        return m.toString();
+    }
+
+    /** The {@code kms-response} CONTROL message, ISG channel v1. */
+    static String responseMessage(long id, Answer a) {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("type", "kms-response").put("v", 1).put("id", id).put("status", a.status());
+        if (a.contentType() != null) {
+            m.put("contentType", a.contentType());
+        }
+        m.put("body", Base64.getEncoder().encodeToString(a.body()));
+        return m.toString();
+    }
+
+    private void onResponse(String partner, String json) {
+        JsonNode m;
+        try {
+            m = JSON.readTree(json);
+        } catch (IOException e) {
+            count("refused:bad-message");
+            return;
+        }
+        CompletableFuture<Answer> f = pending.remove(partner + "|" + m.path("id").asLong(-1));
+        if (f == null) {
+            count("refused:late-or-unknown-answer");
+            return;
+        }
+        int status = m.path("status").asInt(0);
+        byte[] body;
+        try {
+            body = Base64.getDecoder().decode(m.path("body").asText(""));
+        } catch (IllegalArgumentException e) {
+            body = null;
+        }
+        if (m.path("v").asInt() != 1 || status < 100 || status > 599 || body == null || body.length > MAX_RESPONSE) {
+            f.complete(refuse(null, 502, "bad-answer", "the gateway of partner " + partner + " sent an answer this "
+                    + "gateway cannot read"));
+            return;
+        }
+        count("answered");
+        f.complete(new Answer(status, m.hasNonNull("contentType") ? m.get("contentType").asText() : null, body));
+    }
+
+    // ---- inbound: a partner's users' requests ----
+
+    private void onRequest(String partner, String json) {
+        JsonNode m;
+        long id;
+        try {
+            m = JSON.readTree(json);
+            id = m.path("id").asLong(-1);
+        } catch (IOException e) {
+            count("refused:bad-message");
+            return;
+        }
+        inbound(partner, m).whenComplete((a, e) -> {
+            Answer answer = e == null ? a : refuse(null, 502, "internal", "the partner gateway could not complete the request");
+            String message = responseMessage(id, answer);
+            if (message.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > isg.channel.Frame.MAX_PAYLOAD) {
+                message = responseMessage(id, refuse(null, 502, "kms-too-large", "the KMS's answer is larger than the "
+                        + MAX_RESPONSE + " octets a gateway carries"));
+            }
+            channel.sendControlOnce(partner, message);
+        });
+    }
+
+    CompletableFuture<Answer> inbound(String from, JsonNode m) {
+        String path = m.path("path").asText("");
+        byte[] body;
+        try {
+            body = Base64.getDecoder().decode(m.path("body").asText(""));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(refuse(null, 400, "bad-request", "the request's body is not base64"));
+        }
+        if (m.path("v").asInt() != 1) {
+            return CompletableFuture.completedFuture(refuse(null, 400, "bad-request", "kms-request version "
+                    + m.path("v").asText() + " is not 1"));
+        }
+        if (!KmsXml.isKmsPath(path) || !"POST".equals(m.path("method").asText())) {
+            return CompletableFuture.completedFuture(refuse(null, 404, "not-kms-path", "not a KMS interface request"));
+        }
+        KmsXml.Request r;
+        try {
+            r = KmsXml.parseRequest(body);
+        } catch (KmsXml.BadRequest e) {
+            return CompletableFuture.completedFuture(refuse(null, 400, "bad-request", e.getMessage()));
+        }
+        String auth = m.hasNonNull("authorization") ? m.get("authorization").asText() : null;
+        String type = m.hasNonNull("contentType") ? m.get("contentType").asText() : null;
+        Policy.Decision in = policy.decide(new Policy.Request(Policy.Direction.INBOUND, from, Policy.Action.KEY_MATERIAL,
+                r.userUri(), r.kmsUri()), "KMS " + path);
+        if (!in.allowed()) {
+            return CompletableFuture.completedFuture(refuse(r, 403, "inbound-policy", "key material of " + r.kmsUri()
+                    + " is not authorised for " + r.userUri() + " by the partner system (" + in.rule() + ")"));
+        }
+        if (config.ownKms().contains(r.kmsUri())) {
+            return toOwnKms(r, path, auth, type, body);
+        }
+        String next = partnerFor(r.kmsUri());
+        if (next == null || next.equals(from)) {
+            return CompletableFuture.completedFuture(refuse(r, 404, "no-partner", "the KMS " + r.kmsUri()
+                    + " is not served through this gateway"));
+        }
+        // transit (R-6.17.2-006): our OUTBOUND rule towards the system that holds the KMS, and its gateway decides too
+        Policy.Decision out = policy.decide(new Policy.Request(Policy.Direction.OUTBOUND, next, Policy.Action.KEY_MATERIAL,
+                r.userUri(), r.kmsUri()), "transit from " + from + ", KMS " + path);
+        if (!out.allowed()) {
+            return CompletableFuture.completedFuture(refuse(r, 403, "transit-policy", "key material of " + r.kmsUri()
+                    + " is not authorised for " + r.userUri() + " in transit (" + out.rule() + ")"));
+        }
+        return forward(next, r, path, auth, type, body);
+    }
+
+    private CompletableFuture<Answer> toOwnKms(KmsXml.Request r, String path, String auth, String type, byte[] body) {
+        if (config.kms() == null) {
+            return CompletableFuture.completedFuture(refuse(r, 502, "no-kms", "this gateway has no KMS configured"));
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(config.kms().resolve(path)).timeout(config.timeout())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", type == null ? KmsXml.CONTENT_TYPE : type);
+        if (auth != null) {
+            b.header("Authorization", auth);
+        }
+        return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).handle((res, e) -> {
+            if (e != null) {
+                LOG.log(System.Logger.Level.WARNING, "KMS " + config.kms() + ": " + e.getMessage());
+                return refuse(r, 502, "kms-unreachable", "the KMS behind the partner gateway cannot be reached");
+            }
+            if (res.body().length > MAX_RESPONSE) {
+                return refuse(r, 502, "kms-too-large", "the KMS's answer is larger than " + MAX_RESPONSE + " octets");
+            }
+            count("answered-by-kms");
+            return new Answer(res.statusCode(), res.headers().firstValue("Content-Type").orElse(null), res.body());
+        });
+    }
+
+    /** {@code {"listen":..,"counters":{..},"pending":n}} for {@code /status}. */
+    public String statusJson() {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("listen", config.listen() == null ? null : String.valueOf(address()));
+        ObjectNode c = m.putObject("counters");
+        counters().forEach(c::put);
+        m.put("pending", pending.size());
+        return m.toString();
+    }
+
+    /** Prometheus lines: requests by outcome. */
+    public void prometheus(StringBuilder b) {
+        b.append("# HELP isg_kms_proxy_requests_total KMS requests through the gateway by outcome.\n");
+        b.append("# TYPE isg_kms_proxy_requests_total counter\n");
+        counters().forEach((k, v) -> b.append("isg_kms_proxy_requests_total{outcome=\"").append(k).append("\"} ")
+                .append(v).append('\n'));
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close().awaitUninterruptibly();
+        }
+        pending.values().forEach(f -> f.complete(refuse(null, 503, "stopping", "the gateway is stopping")));
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}
