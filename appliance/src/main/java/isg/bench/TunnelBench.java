@@ -41,6 +41,10 @@ import java.util.regex.Pattern;
  *     one TCP stream of 64 KiB writes through a pair (ISG: service -> TLS -> export; stunnel:
  *     client -> TLS -> server) into a sink that counts, on loopback
  * BENCH-RATIO tunnel handshakes isg-soft/stunnel R, isg-pkcs11/stunnel R; throughput isg/stunnel R
+ * BENCH kms_proxy requests_per_s gateways|direct N, latency_ms gateways|direct p50 X p99 Y, added_p99_ms Z
+ *     KMS keyprov requests (8 closed-loop HTTP clients) through home's KMS proxy, the channel and
+ *     the partner's gateway to a KMS, both gateways deciding and auditing policy, beside the same
+ *     requests straight to the KMS
  * </pre>
  */
 public final class TunnelBench {
@@ -96,7 +100,146 @@ public final class TunnelBench {
             System.out.printf("BENCH-RATIO tunnel handshakes isg-soft/stunnel %.2f%n", isgSoft / stunnel);
             System.out.printf("BENCH-RATIO tunnel handshakes isg-pkcs11/stunnel %.2f%n", isgHsm / stunnel);
             System.out.printf("BENCH-RATIO tunnel throughput isg/stunnel %.2f%n", isgMBps / stMBps);
+            kmsProxy(dir, soft, hsm, seconds);
         }
+    }
+
+    // ---- the KMS proxy ----
+
+    /**
+     * KMS keyprov requests through two gateways (policy decided and audited on both, over the
+     * channel) against the same requests sent straight to the KMS, by the same closed-loop
+     * clients: requests per second, and p50/p99 latency with the latency the gateways add.
+     */
+    private static void kmsProxy(Path dir, KeyVault homeVault, KeyVault partnerVault, double seconds) throws Exception {
+        byte[] answer = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><KmsResponse xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\" "
+                + "Version=\"1.1.0\"><UserUri>sip:officer@police.example</UserUri><KmsUri>kms.fire.example</KmsUri>"
+                + "<Time>2026-12-01T00:00:00</Time><ClientReqUrl>https://kms.fire.example/keymanagement/identity/v1/keyprov"
+                + "</ClientReqUrl><KmsMessage><KmsKeyProv><KmsKeySet><UserDecryptKey>" + "04" + "ab".repeat(128)
+                + "</UserDecryptKey><UserSigningKeySSK>" + "cd".repeat(32) + "</UserSigningKeySSK><UserPubTokenPVT>04"
+                + "ef".repeat(64) + "</UserPubTokenPVT></KmsKeySet></KmsKeyProv></KmsMessage></KmsResponse>")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        com.sun.net.httpserver.HttpServer kms = com.sun.net.httpserver.HttpServer.create(loop(0), 64);
+        kms.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
+        kms.createContext("/keymanagement/identity/v1/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.getResponseHeaders().set("Content-Type", "application/xml");
+            ex.sendResponseHeaders(200, answer.length);
+            ex.getResponseBody().write(answer);
+            ex.close();
+        });
+        kms.start();
+        int partnerPort = free();
+        ChannelConfig.Partner toPartner = new ChannelConfig.Partner("partner", loop(partnerPort), 1,
+                List.of(dir.resolve("ca.pem")), List.of(), "uri:isg:partner", null, false, 16, Map.of(), Map.of());
+        ChannelConfig.Partner fromHome = new ChannelConfig.Partner("home", null, 1, List.of(dir.resolve("ca.pem")),
+                List.of(), "uri:isg:home", null, false, 16, Map.of(), Map.of());
+        isg.policy.Policy homeRules = new isg.policy.Policy(List.of(new isg.policy.Policy.Rule("out", true,
+                isg.policy.Policy.Direction.OUTBOUND, "partner", java.util.Set.of(isg.policy.Policy.Action.KEY_MATERIAL),
+                "sip:*@police.example", "kms.fire.example")));
+        isg.policy.Policy partnerRules = new isg.policy.Policy(List.of(new isg.policy.Policy.Rule("in", true,
+                isg.policy.Policy.Direction.INBOUND, "home", java.util.Set.of(isg.policy.Policy.Action.KEY_MATERIAL),
+                "sip:*@police.example", "kms.fire.example")));
+        try (AuditLog homeAudit = new AuditLog(dir.resolve("home-audit.jsonl"));
+                AuditLog partnerAudit = new AuditLog(dir.resolve("partner-audit.jsonl"));
+                isg.policy.PolicyPoint homePolicy = new isg.policy.PolicyPoint(homeRules, homeAudit);
+                isg.policy.PolicyPoint partnerPolicy = new isg.policy.PolicyPoint(partnerRules, partnerAudit);
+                ChannelService partner = ChannelService.start(new ChannelConfig(loop(partnerPort),
+                        "pkcs11:object=partner-tls", "pkcs11:object=partner-tls-cert", null, Duration.ofSeconds(10),
+                        Duration.ofSeconds(30), 0, 16, 16, 1, Map.of("home", fromHome)), partnerVault, "partner",
+                        Clock.systemUTC(), null, ChannelService.Alarms.NONE);
+                ChannelService home = ChannelService.start(new ChannelConfig(null, "pkcs11:object=home-tls",
+                        "pkcs11:object=home-tls-cert", null, Duration.ofSeconds(10), Duration.ofSeconds(30), 0, 16,
+                        16, 1, Map.of("partner", toPartner)), homeVault, "home", Clock.systemUTC(), null,
+                        ChannelService.Alarms.NONE);
+                isg.kms.KmsProxy homeProxy = isg.kms.KmsProxy.start(new isg.kms.KmsProxy.Config(loop(0),
+                        Map.of("partner", List.of("kms.fire.example")), java.util.Set.of(), null, "isg:home",
+                        Duration.ofSeconds(5)), home, homePolicy, Clock.systemUTC());
+                isg.kms.KmsProxy partnerProxy = isg.kms.KmsProxy.start(new isg.kms.KmsProxy.Config(null, Map.of(),
+                        java.util.Set.of("kms.fire.example"), java.net.URI.create("http://127.0.0.1:"
+                        + kms.getAddress().getPort()), "isg:partner", Duration.ofSeconds(5)), partner, partnerPolicy,
+                        Clock.systemUTC())) {
+            long end = System.nanoTime() + 20_000_000_000L;
+            while (!home.partnerUp("partner")) {
+                if (System.nanoTime() > end) {
+                    throw new IOException("the benchmark's channel did not come up: " + home.statusJson());
+                }
+                Thread.sleep(20);
+            }
+            String via = "http://127.0.0.1:" + homeProxy.address().getPort() + "/keymanagement/identity/v1/keyprov";
+            String direct = "http://127.0.0.1:" + kms.getAddress().getPort() + "/keymanagement/identity/v1/keyprov";
+            int clients = 8;
+            keyprov(via, clients, warmUp(seconds));
+            keyprov(direct, clients, warmUp(seconds));
+            long[] g = keyprov(via, clients, seconds);
+            long[] d = keyprov(direct, clients, seconds);
+            double gRate = g.length / seconds;
+            double dRate = d.length / seconds;
+            System.out.printf("BENCH kms_proxy requests_per_s gateways %.0f%n", gRate);
+            System.out.printf("BENCH kms_proxy requests_per_s direct %.0f%n", dRate);
+            System.out.printf("BENCH kms_proxy latency_ms gateways p50 %.2f p99 %.2f%n", pct(g, 50), pct(g, 99));
+            System.out.printf("BENCH kms_proxy latency_ms direct p50 %.2f p99 %.2f%n", pct(d, 50), pct(d, 99));
+            System.out.printf("BENCH kms_proxy added_p99_ms %.2f (%d clients, policy on both gateways)%n",
+                    pct(g, 99) - pct(d, 99), clients);
+            System.out.printf("BENCH-RATIO kms_proxy requests gateways/direct %.2f%n", gRate / dRate);
+        } finally {
+            kms.stop(0);
+            ((java.util.concurrent.ExecutorService) kms.getExecutor()).shutdownNow();
+        }
+    }
+
+    /** {@code clients} closed-loop clients posting keyprov requests for {@code seconds}; each request's latency (ns). */
+    private static long[] keyprov(String url, int clients, double seconds) throws Exception {
+        byte[] body = ("<KmsRequest xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\" Version=\"1.1.0\"><UserUri>"
+                + "sip:officer@police.example</UserUri><KmsUri>kms.fire.example</KmsUri><Time>2026-12-01T10:00:00</Time>"
+                + "<ClientReqUrl>https://kms.fire.example/keymanagement/identity/v1/keyprov</ClientReqUrl></KmsRequest>")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long stop = System.nanoTime() + (long) (seconds * 1e9);
+        java.util.List<long[]> all = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.List<Thread> threads = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int c = 0; c < clients; c++) {
+            Thread t = new Thread(() -> {
+                long[] lat = new long[1 << 16];
+                int n = 0;
+                try {
+                    while (System.nanoTime() < stop) {
+                        long t0 = System.nanoTime();
+                        java.net.HttpURLConnection h = (java.net.HttpURLConnection) new java.net.URL(url).openConnection();
+                        h.setRequestMethod("POST");
+                        h.setDoOutput(true);
+                        h.setRequestProperty("Content-Type", "application/xml");
+                        h.getOutputStream().write(body);
+                        if (h.getResponseCode() != 200) {
+                            throw new IOException("HTTP " + h.getResponseCode() + " from " + url);
+                        }
+                        try (java.io.InputStream in = h.getInputStream()) {
+                            in.readAllBytes(); // read to the end: the connection is kept alive for the next request
+                        }
+                        if (n == lat.length) {
+                            lat = java.util.Arrays.copyOf(lat, n * 2);
+                        }
+                        lat[n++] = System.nanoTime() - t0;
+                    }
+                } catch (Exception e) {
+                    failed.compareAndSet(null, e);
+                }
+                all.add(java.util.Arrays.copyOf(lat, n));
+            });
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failed.get() != null) {
+            throw new IOException("KMS proxy benchmark: " + failed.get().getMessage(), failed.get());
+        }
+        return all.stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
+    }
+
+    private static double pct(long[] sorted, int p) {
+        return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p / 100.0))] / 1e6;
     }
 
     // ---- handshakes ----

@@ -66,6 +66,14 @@ class BenchSmokeTest {
         assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH-RATIO tunnel throughput isg/stunnel \\d+\\.\\d\\d")),
                 String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH derive soft [1-9]\\d*")), String.join("\n", lines));
+        for (String path : new String[] {"gateways", "direct"}) {
+            assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH kms_proxy requests_per_s " + path + " [1-9]\\d*")),
+                    path + "\n" + String.join("\n", lines));
+            assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH kms_proxy latency_ms " + path
+                    + " p50 \\d+\\.\\d\\d p99 \\d+\\.\\d\\d")), path + "\n" + String.join("\n", lines));
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH-RATIO kms_proxy requests gateways/direct \\d+\\.\\d\\d")),
+                String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH relay streams=100 pps=\\d+ loss=0\\.\\d+ p50_us=\\d+ "
                 + "p99_us=\\d+ heap_per_stream_bytes=\\d+")), String.join("\n", lines));
         for (String op : new String[] {"eccsi_verify", "eccsi_sign", "sakke_decap", "sakke_encap", "mikey_receive"}) {
