@@ -68,6 +68,7 @@ public final class Gateway implements AutoCloseable {
                 : new isg.board.SimulatedBoard();
         this.relay = new Relay(c.relay(), vault, Math.max(1, Runtime.getRuntime().availableProcessors()));
         this.mc = c.mc() == null ? null : isg.mc.McPlane.start(c.mc(), vault, java.time.Clock.systemUTC());
+        this.policy = c.channel() == null ? null : new isg.policy.PolicyPoint(c.policy(), audit);
         this.channel = c.channel() == null ? null : isg.channel.ChannelService.start(c.channel(), vault,
                 c.relay().gatewayId(), java.time.Clock.systemUTC(), audit, new isg.channel.ChannelService.Alarms() {
                     @Override
@@ -93,8 +94,7 @@ public final class Gateway implements AutoCloseable {
                             m.event(type, detail);
                         }
                     }
-                }, c.relay().backend());
-        this.policy = channel == null ? null : new isg.policy.PolicyPoint(c.policy(), audit);
+                }, c.relay().backend(), sipGuards(c, policy));
         if (policy != null) {
             policy.onEvent((type, detail) -> {
                 isg.status.MqttStatus m = alarmsTo;
@@ -110,6 +110,7 @@ public final class Gateway implements AutoCloseable {
             channel.addReport("kmsProxy", new isg.channel.ChannelService.Report(kmsProxy::statusJson, kmsProxy::prometheus));
         }
         this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile(), c.controlTls(), mc, channel);
+        control.partners(new PartnerView(() -> config, channel, policy));
         this.panel = new isg.box.FrontPanel(board, relay, vault);
         this.guard = new isg.box.TamperGuard(relay, vault, board);
         if (mc != null) {
@@ -181,6 +182,15 @@ public final class Gateway implements AutoCloseable {
         return control;
     }
 
+    /** The SIP policy enforcement point on every channel service and export named "sip". */
+    private static isg.channel.ChannelService.InsideGuards sipGuards(GatewayConfig c, isg.policy.PolicyPoint policy) {
+        java.util.List<java.util.regex.Pattern> own = c.ownGroups().stream().map(isg.policy.Policy::glob).toList();
+        java.util.Map<String, java.util.List<java.util.regex.Pattern>> theirs = new java.util.HashMap<>();
+        c.partnerGroups().forEach((p, g) -> theirs.put(p, g.stream().map(isg.policy.Policy::glob).toList()));
+        return (partner, service, outcome) -> !service.equals("sip") ? null : new isg.sip.SipGuard(partner,
+                c.relay().gatewayId(), policy, theirs.getOrDefault(partner, java.util.List.of()), own, outcome);
+    }
+
     public isg.board.Board board() {
         return board;
     }
@@ -208,6 +218,11 @@ public final class Gateway implements AutoCloseable {
                 || !java.util.Objects.equals(next.partnerDomains(), config.partnerDomains())) {
             throw new ConfigException(file + ": kmsProxy: the KMS proxy or a partner's domains changed; that takes a "
                     + "restart, and the running configuration stays in force");
+        }
+        if (!java.util.Objects.equals(next.partnerGroups(), config.partnerGroups())
+                || !java.util.Objects.equals(next.ownGroups(), config.ownGroups())) {
+            throw new ConfigException(file + ": ownGroups: the group URIs (ownGroups or a partner's groups) changed; that "
+                    + "takes a restart, and the running configuration stays in force");
         }
         relay.reconfigure(next.relay());
         if (policy != null) {

@@ -30,6 +30,7 @@ public final class Main {
             "                      (one reprotect, one hop session); a status line per second; Ctrl-C stops it",
             "  session <command>   sessions through a running gateway's control API: add, list, show, del, remote",
             "                      (isg session --help)",
+            "  partner <command>   the partner systems through the control API: list, show (isg partner --help)",
             "  keys <command>      the key vault: list, generate, import, export-public, destroy, zeroize, audit",
             "                      (isg keys --help)",
             "  help                this text");
@@ -112,6 +113,8 @@ public final class Main {
                     return new isg.cli.SessionCommand(out, err).run(options);
                 case "keys":
                     return new isg.cli.KeysCommand(out, err).run(options);
+                case "partner":
+                    return new isg.cli.PartnerCommand(out, err).run(options);
                 case "help":
                 case "--help":
                 case "-h":

@@ -239,7 +239,7 @@ final class ChannelConnection extends ChannelInboundHandlerAdapter {
         s.state = Stream.State.CONNECTING;
         streams.put(id, s);
         streamCount = streams.size();
-        owner.connectInside(ctx.channel().eventLoop(), export.target(), this, s);
+        owner.connectInside(ctx.channel().eventLoop(), export.target(), this, s, link.id(), service);
     }
 
     /** Called (on our loop) when the inside target of an export answered, or not. */

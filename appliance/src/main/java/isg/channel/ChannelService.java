@@ -161,6 +161,30 @@ public final class ChannelService implements AutoCloseable {
      */
     public static ChannelService start(ChannelConfig config, KeyVault vault, String gatewayId, Clock clock,
             AuditLog audit, Alarms alarms, String backend) throws IOException, VaultException {
+        return start(config, vault, gatewayId, clock, audit, alarms, backend, InsideGuards.NONE);
+    }
+
+    /**
+     * A handler put on a service's or export's inside socket, between the socket and the channel
+     * (the SIP policy enforcement point); null for none. {@code outcome} counts what it refuses:
+     * "forbidden" (a policy refusal) or "refused:..." (not the protocol).
+     */
+    public interface InsideGuards {
+        InsideGuards NONE = (partner, service, outcome) -> null;
+
+        io.netty.channel.ChannelHandler guard(String partner, String service, java.util.function.Consumer<String> outcome);
+    }
+
+    private volatile InsideGuards guards = InsideGuards.NONE;
+
+    private io.netty.channel.ChannelHandler guard(String partner, String service, StreamCounters counters) {
+        return guards.guard(partner, service, o -> counters.refused(o.equals("forbidden") ? Frame.Reason.POLICY
+                : Frame.Reason.PROTOCOL));
+    }
+
+    /** As above, with guards on inside sockets, in place before the first connection is taken. */
+    public static ChannelService start(ChannelConfig config, KeyVault vault, String gatewayId, Clock clock,
+            AuditLog audit, Alarms alarms, String backend, InsideGuards guards) throws IOException, VaultException {
         List<X509Certificate> chain = config.chain() == null ? List.of() : PartnerTrust.readCertificates(config.chain());
         LocalIdentity identity = LocalIdentity.load(vault, config.keyUri(), config.certificateUri(), chain);
         List<PartnerTrust> trusts = new ArrayList<>();
@@ -177,6 +201,7 @@ public final class ChannelService implements AutoCloseable {
                     p.spkiSha256() == null ? null : java.util.HexFormat.of().parseHex(p.spkiSha256()), p.tls12()));
         }
         ChannelService s = new ChannelService(config, gatewayId, identity, trusts, clock, audit, alarms, backend);
+        s.guards = guards;
         try {
             s.bind();
         } catch (IOException | RuntimeException e) {
@@ -357,6 +382,10 @@ public final class ChannelService implements AutoCloseable {
         }
         ChannelConnection.Stream s = new ChannelConnection.Stream(0, counters, svc.idleTimeout().toNanos());
         s.inside = ch;
+        io.netty.channel.ChannelHandler g = guard(link.id(), svc.name(), counters);
+        if (g != null) {
+            ch.pipeline().addLast("guard", g);
+        }
         ch.pipeline().addLast("inside", new InsideHandler(conn, s));
         conn.run(() -> {
             if (!conn.openStream(s, svc.name())) {
@@ -369,7 +398,9 @@ public final class ChannelService implements AutoCloseable {
     }
 
     /** Connects an export's inside target for a stream the partner opened, on the connection's loop. */
-    void connectInside(EventLoop loop, InetSocketAddress target, ChannelConnection conn, ChannelConnection.Stream s) {
+    void connectInside(EventLoop loop, InetSocketAddress target, ChannelConnection conn, ChannelConnection.Stream s,
+            String partner, String service) {
+        io.netty.channel.ChannelHandler g = guard(partner, service, s.counters);
         Bootstrap b = new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, READS)
@@ -378,7 +409,15 @@ public final class ChannelService implements AutoCloseable {
                 .option(ChannelOption.SO_RCVBUF, INSIDE_SOCKET_BUFFER)
                 .option(ChannelOption.SO_SNDBUF, INSIDE_SOCKET_BUFFER)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
-                .handler(new InsideHandler(conn, s));
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (g != null) {
+                            ch.pipeline().addLast("guard", g);
+                        }
+                        ch.pipeline().addLast("inside", new InsideHandler(conn, s));
+                    }
+                });
         b.connect(target).addListener(f -> {
             io.netty.channel.ChannelFuture cf = (io.netty.channel.ChannelFuture) f;
             conn.run(() -> conn.insideConnected(s, f.isSuccess() ? cf.channel() : null, f.cause()));
@@ -601,29 +640,8 @@ public final class ChannelService implements AutoCloseable {
                 .append(",\"partners\":{");
         boolean first = true;
         for (PartnerLink l : links.values()) {
-            b.append(first ? "" : ",").append(quote(l.id())).append(":{\"up\":").append(l.up()).append(",\"connections\":")
-                    .append(l.connections()).append(",\"streams\":").append(l.streams()).append(",\"handshakes\":")
-                    .append(l.handshakes.sum()).append(",\"dials\":").append(l.dials.sum()).append(",\"upSince\":")
-                    .append(l.upSince() == null ? "null" : "\"" + l.upSince() + "\"").append(",\"lastError\":")
-                    .append(l.lastError() == null ? "null" : quote(l.lastError())).append(",\"certificateNotAfter\":")
-                    .append(l.peerCertificate() == null ? "null" : "\"" + l.peerCertificate().getNotAfter().toInstant() + "\"")
-                    .append(",\"refused\":").append(refusalJson(l.refusals())).append(",\"peer\":")
-                    .append(l.peerStatus() == null ? "null" : l.peerStatus()).append(",\"services\":[");
-            boolean f2 = true;
-            for (StreamCounters c : l.allCounters()) {
-                b.append(f2 ? "" : ",").append("{\"name\":").append(quote(c.service())).append(",\"direction\":\"")
-                        .append(c.direction()).append("\",\"active\":").append(c.active()).append(",\"opened\":")
-                        .append(c.opened()).append(",\"bytesToPartner\":").append(c.bytesToPartner())
-                        .append(",\"bytesFromPartner\":").append(c.bytesFromPartner()).append(",\"refused\":{");
-                boolean f3 = true;
-                for (Map.Entry<Frame.Reason, Long> e : c.refusals().entrySet()) {
-                    b.append(f3 ? "" : ",").append('"').append(e.getKey().label()).append("\":").append(e.getValue());
-                    f3 = false;
-                }
-                b.append("}}");
-                f2 = false;
-            }
-            b.append("]}");
+            b.append(first ? "" : ",").append(quote(l.id())).append(':');
+            partnerJson(b, l);
             first = false;
         }
         b.append('}');
@@ -631,6 +649,43 @@ public final class ChannelService implements AutoCloseable {
             b.append(",\"").append(r.getKey()).append("\":").append(r.getValue().json().get());
         }
         return b.append('}').toString();
+    }
+
+    /** One partner's channel state, as in {@link #statusJson()}; null for a partner the channel does not know. */
+    public String partnerStatusJson(String partner) {
+        PartnerLink l = links.get(partner);
+        if (l == null) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder();
+        partnerJson(b, l);
+        return b.toString();
+    }
+
+    private void partnerJson(StringBuilder b, PartnerLink l) {
+        b.append("{\"up\":").append(l.up()).append(",\"connections\":")
+                .append(l.connections()).append(",\"streams\":").append(l.streams()).append(",\"handshakes\":")
+                .append(l.handshakes.sum()).append(",\"dials\":").append(l.dials.sum()).append(",\"upSince\":")
+                .append(l.upSince() == null ? "null" : "\"" + l.upSince() + "\"").append(",\"lastError\":")
+                .append(l.lastError() == null ? "null" : quote(l.lastError())).append(",\"certificateNotAfter\":")
+                .append(l.peerCertificate() == null ? "null" : "\"" + l.peerCertificate().getNotAfter().toInstant() + "\"")
+                .append(",\"refused\":").append(refusalJson(l.refusals())).append(",\"peer\":")
+                .append(l.peerStatus() == null ? "null" : l.peerStatus()).append(",\"services\":[");
+        boolean f2 = true;
+        for (StreamCounters c : l.allCounters()) {
+            b.append(f2 ? "" : ",").append("{\"name\":").append(quote(c.service())).append(",\"direction\":\"")
+                    .append(c.direction()).append("\",\"active\":").append(c.active()).append(",\"opened\":")
+                    .append(c.opened()).append(",\"bytesToPartner\":").append(c.bytesToPartner())
+                    .append(",\"bytesFromPartner\":").append(c.bytesFromPartner()).append(",\"refused\":{");
+            boolean f3 = true;
+            for (Map.Entry<Frame.Reason, Long> e : c.refusals().entrySet()) {
+                b.append(f3 ? "" : ",").append('"').append(e.getKey().label()).append("\":").append(e.getValue());
+                f3 = false;
+            }
+            b.append("}}");
+            f2 = false;
+        }
+        b.append("]}");
     }
 
     /** What a feature carried over the channel (the policy, the KMS proxy) adds to /status and /metrics. */

@@ -4,16 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,7 +40,7 @@ public final class SessionCommand {
 
     private final PrintStream out;
     private final PrintStream err;
-    private HttpClient http(Map<String, String> o) throws IOException {
+    static HttpClient http(Map<String, String> o) throws IOException {
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
         if (o.containsKey("--ca") || o.containsKey("--client-cert")) {
             try {
@@ -91,73 +88,38 @@ public final class SessionCommand {
             return args.isEmpty() ? KeysCommand.EXIT_USAGE : 0;
         }
         String cmd = args.get(0);
-        Map<String, String> o = new HashMap<>();
-        for (int i = 1; i < args.size(); i++) {
-            if (!args.get(i).startsWith("--") || i + 1 >= args.size()) {
-                err.println("isg session " + cmd + ": '" + args.get(i) + "' needs a value (see isg session --help)");
-                return KeysCommand.EXIT_USAGE;
-            }
-            o.put(args.get(i), args.get(++i));
-        }
-        if (!o.containsKey("--token-file")) {
-            err.println("isg session " + cmd + ": --token-file is required");
+        Map<String, String> o = ApiCall.options("isg session", args, err);
+        if (o == null) {
             return KeysCommand.EXIT_USAGE;
         }
-        String api = o.getOrDefault("--api", "http://127.0.0.1:8080");
-        try {
-            String token = Files.readString(Path.of(o.get("--token-file")), StandardCharsets.UTF_8).trim();
-            HttpRequest.Builder req;
-            switch (cmd) {
-                case "list":
-                    req = HttpRequest.newBuilder(URI.create(api + "/sessions")).GET();
-                    break;
-                case "show":
-                case "del":
-                    String id = need(o, "--id");
-                    req = HttpRequest.newBuilder(URI.create(api + "/sessions/" + id));
-                    req = cmd.equals("show") ? req.GET() : req.DELETE();
-                    break;
-                case "add":
-                    req = HttpRequest.newBuilder(URI.create(api + "/sessions"))
-                            .POST(HttpRequest.BodyPublishers.ofString(addBody(o)));
-                    break;
-                case "remote":
-                case "key":
-                    if (cmd.equals("key")) {
-                        need(o, "--partner-nonce");
-                    }
-                    req = HttpRequest.newBuilder(URI.create(api + "/sessions/" + need(o, "--id")))
-                            .method("PATCH", HttpRequest.BodyPublishers.ofString(remoteBody(o)));
-                    break;
-                default:
-                    err.println("isg session: unknown command '" + cmd + "'\n" + HELP);
-                    return KeysCommand.EXIT_USAGE;
-            }
-            HttpResponse<String> r = http(o).send(req.header("Authorization", "Bearer " + token)
-                    .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() / 100 == 2) {
-                out.println(r.statusCode() == 204 ? "deleted " + o.get("--id") : r.body());
-                return 0;
-            }
-            err.println("isg session " + cmd + ": " + r.statusCode() + " " + r.body());
-            return r.statusCode() == 401 ? KeysCommand.EXIT_NOPERM : r.statusCode() / 100 == 4 ? KeysCommand.EXIT_DATA : 1;
-        } catch (IllegalArgumentException e) {
-            err.println("isg session " + cmd + ": " + e.getMessage());
+        if (!List.of("list", "show", "del", "add", "remote", "key").contains(cmd)) {
+            err.println("isg session: unknown command '" + cmd + "'\n" + HELP);
             return KeysCommand.EXIT_USAGE;
-        } catch (ConnectException e) {
-            err.println("isg session " + cmd + ": cannot reach the control API at " + api + " (is the gateway running?)");
-            return KeysCommand.EXIT_UNAVAILABLE;
-        } catch (IOException e) {
-            err.println("isg session " + cmd + ": " + e.getMessage());
-            return KeysCommand.EXIT_UNAVAILABLE;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
+        }
+        return ApiCall.run("isg session", cmd, o, api -> request(api, cmd, o),
+                r -> r.statusCode() == 204 ? "deleted " + o.get("--id") : r.body(), out, err);
+    }
+
+    private static HttpRequest.Builder request(String api, String cmd, Map<String, String> o) {
+        switch (cmd) {
+            case "list":
+                return HttpRequest.newBuilder(URI.create(api + "/sessions")).GET();
+            case "show":
+                return HttpRequest.newBuilder(URI.create(api + "/sessions/" + need(o, "--id"))).GET();
+            case "del":
+                return HttpRequest.newBuilder(URI.create(api + "/sessions/" + need(o, "--id"))).DELETE();
+            case "add":
+                return HttpRequest.newBuilder(URI.create(api + "/sessions")).POST(HttpRequest.BodyPublishers.ofString(addBody(o)));
+            default: // remote, key
+                if (cmd.equals("key")) {
+                    need(o, "--partner-nonce");
+                }
+                return HttpRequest.newBuilder(URI.create(api + "/sessions/" + need(o, "--id")))
+                        .method("PATCH", HttpRequest.BodyPublishers.ofString(remoteBody(o)));
         }
     }
 
-    private static String need(Map<String, String> o, String name) {
+    static String need(Map<String, String> o, String name) {
         String v = o.get(name);
         if (v == null) {
             throw new IllegalArgumentException(name + " is required");

@@ -79,7 +79,7 @@ public final class ConfigLoader {
             throw new ConfigException(file + ":1: the file must be a YAML mapping (gateway:, vault:, inside:, ...)");
         }
         Map<String, Node> top = map(root, "", Set.of("gateway", "vault", "inside", "outside", "partners", "limits",
-                "crypto", "control", "board", "mqtt", "relay", "mc", "channel", "policy", "kmsProxy"));
+                "crypto", "control", "board", "mqtt", "relay", "mc", "channel", "policy", "kmsProxy", "ownGroups"));
         Map<String, Node> gateway = section(top, "gateway", root, Set.of("id"));
         String id = text(gateway, "id", "gateway.id", root, true);
         if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
@@ -114,6 +114,7 @@ public final class ConfigLoader {
         Map<String, String> partners = new LinkedHashMap<>();
         Map<String, Node> partnerChannels = new LinkedHashMap<>();
         Map<String, java.util.List<String>> partnerDomains = new LinkedHashMap<>();
+        Map<String, java.util.List<String>> partnerGroups = new LinkedHashMap<>();
         if (partnersNode != null) {
             if (!(partnersNode instanceof MappingNode)) {
                 throw error(partnersNode, "partners", "a mapping of partner id to {masterKey: pkcs11:...}");
@@ -124,7 +125,11 @@ public final class ConfigLoader {
                     throw error(t.getKeyNode(), "partners", "a partner's gateway id: 1-64 characters of A-Z a-z 0-9 . _ -, "
                             + "got '" + pid + "'");
                 }
-                Map<String, Node> p = map(t.getValueNode(), "partners." + pid + ".", Set.of("masterKey", "channel", "domains"));
+                Map<String, Node> p = map(t.getValueNode(), "partners." + pid + ".", Set.of("masterKey", "channel", "domains", "groups"));
+                java.util.List<String> groups = groups(p.get("groups"), "partners." + pid + ".groups");
+                if (!groups.isEmpty()) {
+                    partnerGroups.put(pid, groups);
+                }
                 java.util.List<String> doms = domains(p.get("domains"), "partners." + pid + ".domains");
                 if (!doms.isEmpty()) {
                     partnerDomains.put(pid, doms);
@@ -257,7 +262,25 @@ public final class ConfigLoader {
         }
         return new GatewayConfig(file, relay, kind, keystore, pass, module, token, pin, audit, listen, tokenFile,
                 boardKind, pins, broker, prefix, mqttCred, metricsSeconds, mqttCa, mqttKs, mqttKsPass, controlTls, mc,
-                channel, java.util.Map.copyOf(partnerDomains), policy, kmsProxy);
+                channel, java.util.Map.copyOf(partnerDomains), policy, kmsProxy, java.util.Map.copyOf(partnerGroups),
+                groups(top.get("ownGroups"), "ownGroups"));
+    }
+
+    /** Globs of group URIs (a system's groups, for the SIP enforcement point): "sip:*@groups.fire.example". */
+    private java.util.List<String> groups(Node n, String field) throws ConfigException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (n == null) {
+            return out;
+        }
+        java.util.List<Node> items = n instanceof SequenceNode sq ? sq.getValue() : java.util.List.of(n);
+        for (Node i : items) {
+            String v = scalar(i, field).trim();
+            if (!v.matches("sips?:[^\\s\"'<>,;]{1,250}")) {
+                throw error(i, field, "a group URI pattern like \"sip:*@groups.fire.example\", got '" + v + "'");
+            }
+            out.add(v);
+        }
+        return java.util.List.copyOf(out);
     }
 
     /** A partner's MC domains: the KMS URIs its users' key material comes from. */
@@ -673,7 +696,25 @@ public final class ConfigLoader {
                 throw error(tc, "mc.trustCertificates", "a list of KMS certificate files");
             }
             for (Node n : ((SequenceNode) tc).getValue()) {
-                trustCertificates.add(certificate(n, "mc.trustCertificates"));
+                if (n instanceof MappingNode) {
+                    // {file: fire.xml, signer: fire-kms-signer.pem}: the XML signature must verify under the signer
+                    Map<String, Node> m = map(n, "mc.trustCertificates[].", Set.of("file", "signer"));
+                    if (!m.containsKey("file") || !m.containsKey("signer")) {
+                        throw error(n, "mc.trustCertificates", "{file: <KMS certificate>, signer: <PEM certificate(s) of "
+                                + "its signer>}");
+                    }
+                    Path signer = path(m, "signer", "mc.trustCertificates[].signer", true);
+                    java.util.List<java.security.cert.X509Certificate> signers;
+                    try {
+                        signers = isg.mc.KmsCertificate.signers(signer);
+                    } catch (java.io.IOException e) {
+                        throw error(m.get("signer"), "mc.trustCertificates[].signer", e instanceof java.nio.file.NoSuchFileException
+                                ? signer + ": no such file" : e.getMessage());
+                    }
+                    trustCertificates.add(certificate(m.get("file"), "mc.trustCertificates[].file", signers));
+                } else {
+                    trustCertificates.add(certificate(n, "mc.trustCertificates", java.util.List.of()));
+                }
             }
         }
         return new isg.mc.McConfig(skew, java.util.List.copyOf(domains), trust, java.util.List.copyOf(trustCertificates),
@@ -682,12 +723,17 @@ public final class ConfigLoader {
 
     /** A KMS certificate file named by a scalar (relative to the configuration file). */
     private isg.mc.KmsCertificate certificate(Node n, String field) throws ConfigException {
+        return certificate(n, field, java.util.List.of());
+    }
+
+    private isg.mc.KmsCertificate certificate(Node n, String field, java.util.List<java.security.cert.X509Certificate> signers)
+            throws ConfigException {
         Path p = Path.of(scalar(n, field).strip());
         if (!p.isAbsolute()) {
             p = file.toAbsolutePath().getParent().resolve(p);
         }
         try {
-            return isg.mc.KmsCertificate.read(p);
+            return isg.mc.KmsCertificate.read(p, signers);
         } catch (java.io.IOException e) {
             throw error(n, field, e instanceof java.nio.file.NoSuchFileException ? p + ": no such file" : e.getMessage());
         }

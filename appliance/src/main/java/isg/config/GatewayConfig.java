@@ -15,6 +15,8 @@ import java.nio.file.Path;
  * @param partnerDomains partner id → the KMS URIs of its MC domains
  * @param policy what may cross between our users and the partners' (deny by default)
  * @param kmsProxy null when the gateway proxies no KMS requests
+ * @param partnerGroups partner id → globs of its group URIs
+ * @param ownGroups globs of our group URIs
  */
 public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path keystore, Path passphraseFile,
         Path module, String token, Path pinFile, Path audit, InetSocketAddress controlListen, Path controlTokenFile,
@@ -22,5 +24,6 @@ public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path
         int mqttMetricsSeconds, Path mqttCa, Path mqttClientKeyStore, Path mqttClientKeyStorePassword,
         isg.control.ControlServer.Tls controlTls, isg.mc.McConfig mc, isg.channel.ChannelConfig channel,
         java.util.Map<String, java.util.List<String>> partnerDomains, isg.policy.Policy policy,
-        isg.kms.KmsProxy.Config kmsProxy) {
+        isg.kms.KmsProxy.Config kmsProxy, java.util.Map<String, java.util.List<String>> partnerGroups,
+        java.util.List<String> ownGroups) {
 }

@@ -38,6 +38,7 @@ import java.util.StringJoiner;
  * GET /sessions/{id}       show          PATCH /sessions/{id}  a leg's remote, the partner's nonce
  * DELETE /sessions/{id}    delete (204)  GET /status           relay totals, the channel's partners
  * GET /metrics             Prometheus text exposition (relay, channel)
+ * GET /partners            the partner systems   GET /partners/{id}   one of them (404 if unknown)
  * </pre>
  * Answers: 400 malformed (field named), 401 no or wrong token, 404 no such path or session,
  * 405 method not allowed, 409 session exists, 415 not JSON, 422 unknown partner or key, 503 no
@@ -54,6 +55,15 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     ControlHandler(Relay relay, byte[] token, isg.mc.McPlane mc) {
         this(relay, token, mc, null);
+    }
+
+    /** The partner view, read when asked (it is set once the gateway has it); null for none. */
+    private java.util.function.Supplier<Partners> partners = () -> null;
+
+    ControlHandler(Relay relay, byte[] token, isg.mc.McPlane mc, isg.channel.ChannelService channel,
+            java.util.function.Supplier<Partners> partners) {
+        this(relay, token, mc, channel);
+        this.partners = partners;
     }
 
     ControlHandler(Relay relay, byte[] token, isg.mc.McPlane mc, isg.channel.ChannelService channel) {
@@ -112,6 +122,19 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     + ",\"totals\":" + relay.totals().toJson() + ",\"kernelUdpNoPorts\":"
                     + isg.relay.Counters.kernelUdpNoPorts() + ",\"channel\":"
                     + (channel == null ? "null" : channel.statusJson()) + "}");
+        }
+        if (path.equals("/partners") || path.startsWith("/partners/")) {
+            requireMethod(m, "GET", HttpMethod.GET);
+            Partners p = partners.get();
+            if (p == null) {
+                return path.equals("/partners") ? json(200, "[]") : error(404, "no partner is configured");
+            }
+            if (path.equals("/partners")) {
+                return json(200, p.list());
+            }
+            String id = path.substring("/partners/".length());
+            String one = id.matches("[A-Za-z0-9._-]{1,64}") ? p.show(id) : null;
+            return one == null ? error(404, "no partner '" + id.replaceAll("[^A-Za-z0-9._-]", "?") + "'") : json(200, one);
         }
         if (path.equals("/metrics")) {
             requireMethod(m, "GET", HttpMethod.GET);

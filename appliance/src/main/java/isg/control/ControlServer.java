@@ -80,7 +80,7 @@ public final class ControlServer implements AutoCloseable {
                                 ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
                             }
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY));
-                            ch.pipeline().addLast(workers, new ControlHandler(relay, token, mc, channelService));
+                            ch.pipeline().addLast(workers, new ControlHandler(relay, token, mc, channelService, () -> partners));
                         }
                     }).bind(bind).sync().channel();
         } catch (InterruptedException e) {
@@ -113,6 +113,13 @@ public final class ControlServer implements AutoCloseable {
             throw new IOException("control API TLS (" + tls.keyStore() + ", client CA " + tls.clientCa()
                     + ") cannot be used: " + e.getMessage(), e);
         }
+    }
+
+    private volatile Partners partners;
+
+    /** Shows {@code partners} at GET /partners and /partners/{id}. */
+    public void partners(Partners partners) {
+        this.partners = partners;
     }
 
     public InetSocketAddress address() {

@@ -27,8 +27,12 @@ import org.xml.sax.SAXException;
  * (elements are matched by local name, whatever their namespace).
  *
  * <p>The XML parser refuses DTDs and external entities: a certificate file is input from outside.
- * The certificate's own XML signature (SignedKmsCertificate) is not verified here; the file is
- * trusted as configuration, like the hex keys it replaces.
+ * When signers are configured for it ({@link #read(Path, List)}), the document must carry one XML
+ * Signature (W3C XML Signature, the JDK's {@code javax.xml.crypto.dsig}) by one of them, whose
+ * reference covers the KmsCertificate read — the whole document (URI "" with the enveloped
+ * transform) or the KmsCertificate element itself by its Id — with SHA-256 or stronger and ECDSA
+ * or RSA; the key is the configured signer's, never one the document offers. Without signers the
+ * file is trusted as configuration, like the hex keys it replaces.
  */
 public record KmsCertificate(Path file, String kmsUri, McIdentity.KeyPeriod period, byte[] z, byte[] kpak,
         Instant validFrom, Instant validTo) {
@@ -50,6 +54,15 @@ public record KmsCertificate(Path file, String kmsUri, McIdentity.KeyPeriod peri
 
     /** Reads and checks a certificate file; any defect is an exception naming the file and the element. */
     public static KmsCertificate read(Path file) throws IOException {
+        return read(file, java.util.List.of());
+    }
+
+    /**
+     * As {@link #read(Path)}, and when {@code signers} is not empty the document's XML signature
+     * must verify under one of their keys (see the class comment).
+     */
+    public static KmsCertificate read(Path file, java.util.List<java.security.cert.X509Certificate> signers)
+            throws IOException {
         Document doc;
         try (InputStream in = Files.newInputStream(file)) {
             doc = parser().parse(in);
@@ -61,6 +74,9 @@ public record KmsCertificate(Path file, String kmsUri, McIdentity.KeyPeriod peri
             throw new IOException(file + ": expected one KmsCertificate element, found " + found.getLength());
         }
         Element cert = (Element) found.item(0);
+        if (!signers.isEmpty()) {
+            verifySignature(file, doc, cert, signers);
+        }
         String uri = text(file, cert, "KmsUri");
         String set = optional(cert, "ParameterSet");
         if (set != null && !set.equals("1")) {
@@ -83,6 +99,111 @@ public record KmsCertificate(Path file, String kmsUri, McIdentity.KeyPeriod peri
         byte[] kpak = point(file, cert, "PubAuthKey", Eccsi.POINT_LENGTH);
         return new KmsCertificate(file, uri, new McIdentity.KeyPeriod(length, offset), z, kpak,
                 time(file, cert, "ValidFrom"), time(file, cert, "ValidTo"));
+    }
+
+    private static final String DSIG = javax.xml.crypto.dsig.XMLSignature.XMLNS;
+    private static final java.util.Set<String> SIGNATURE_METHODS = java.util.Set.of(
+            "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
+            "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512");
+    private static final java.util.Set<String> DIGEST_METHODS = java.util.Set.of(
+            "http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2001/04/xmldsig-more#sha384",
+            "http://www.w3.org/2001/04/xmlenc#sha512");
+
+    private static void verifySignature(Path file, Document doc, Element cert,
+            java.util.List<java.security.cert.X509Certificate> signers) throws IOException {
+        NodeList sigs = doc.getElementsByTagNameNS(DSIG, "Signature");
+        if (sigs.getLength() != 1) {
+            throw new IOException(file + ": the KMS certificate must carry one XML signature (found " + sigs.getLength()
+                    + "); a signer is configured for it");
+        }
+        Element sig = (Element) sigs.item(0);
+        javax.xml.crypto.dsig.XMLSignatureFactory f = javax.xml.crypto.dsig.XMLSignatureFactory.getInstance("DOM");
+        String failure = null;
+        for (java.security.cert.X509Certificate signer : signers) {
+            javax.xml.crypto.dsig.dom.DOMValidateContext ctx = new javax.xml.crypto.dsig.dom.DOMValidateContext(
+                    signer.getPublicKey(), sig);
+            ctx.setProperty("org.jcp.xml.dsig.secureValidation", Boolean.TRUE);
+            // an Id attribute on the KmsCertificate is what a "#id" reference may name
+            if (cert.hasAttribute("Id")) {
+                ctx.setIdAttributeNS(cert, null, "Id");
+            }
+            try {
+                javax.xml.crypto.dsig.XMLSignature xs = f.unmarshalXMLSignature(ctx);
+                javax.xml.crypto.dsig.SignedInfo si = xs.getSignedInfo();
+                String method = si.getSignatureMethod().getAlgorithm();
+                if (!SIGNATURE_METHODS.contains(method)) {
+                    throw new IOException(file + ": the signature method " + method + " is not accepted (ECDSA or RSA "
+                            + "with SHA-256 or stronger)");
+                }
+                if (si.getReferences().size() != 1) {
+                    throw new IOException(file + ": the signature has " + si.getReferences().size()
+                            + " references; one, covering the KmsCertificate, is accepted");
+                }
+                javax.xml.crypto.dsig.Reference ref = (javax.xml.crypto.dsig.Reference) si.getReferences().get(0);
+                if (!DIGEST_METHODS.contains(ref.getDigestMethod().getAlgorithm())) {
+                    throw new IOException(file + ": the digest method " + ref.getDigestMethod().getAlgorithm()
+                            + " is not accepted (SHA-256 or stronger)");
+                }
+                coversCertificate(file, doc, cert, sig, ref);
+                if (xs.validate(ctx)) {
+                    return;
+                }
+                failure = ref.validate(ctx) ? "the signature value does not verify" : "the signed content was changed "
+                        + "(digest mismatch)";
+            } catch (javax.xml.crypto.MarshalException | javax.xml.crypto.dsig.XMLSignatureException e) {
+                failure = "the XML signature cannot be read: " + e.getMessage();
+            }
+        }
+        throw new IOException(file + ": the KMS certificate's XML signature is not valid under a configured signer: "
+                + failure);
+    }
+
+    /** The reference must cover the certificate element read: the whole document, enveloped, or the element by Id. */
+    private static void coversCertificate(Path file, Document doc, Element cert, Element sig,
+            javax.xml.crypto.dsig.Reference ref) throws IOException {
+        String uri = ref.getURI();
+        java.util.List<?> transforms = ref.getTransforms();
+        boolean enveloped = transforms.stream().anyMatch(t -> javax.xml.crypto.dsig.Transform.ENVELOPED.equals(
+                ((javax.xml.crypto.dsig.Transform) t).getAlgorithm()));
+        for (Object t : transforms) {
+            String a = ((javax.xml.crypto.dsig.Transform) t).getAlgorithm();
+            if (!a.equals(javax.xml.crypto.dsig.Transform.ENVELOPED)
+                    && !a.equals(javax.xml.crypto.dsig.CanonicalizationMethod.INCLUSIVE)
+                    && !a.equals(javax.xml.crypto.dsig.CanonicalizationMethod.EXCLUSIVE)
+                    && !a.equals(javax.xml.crypto.dsig.CanonicalizationMethod.INCLUSIVE_WITH_COMMENTS)
+                    && !a.equals(javax.xml.crypto.dsig.CanonicalizationMethod.EXCLUSIVE_WITH_COMMENTS)) {
+                throw new IOException(file + ": the signature's transform " + a + " is not accepted");
+            }
+        }
+        if ((uri == null || uri.isEmpty()) && enveloped) {
+            if (sig.getParentNode() != doc.getDocumentElement() && sig.getParentNode() != cert) {
+                throw new IOException(file + ": an enveloped signature must sit in the document element or the "
+                        + "KmsCertificate");
+            }
+            return;
+        }
+        if (uri != null && uri.startsWith("#") && cert.hasAttribute("Id") && uri.substring(1).equals(cert.getAttribute("Id"))) {
+            return;
+        }
+        throw new IOException(file + ": the signature's reference '" + uri + "' does not cover the KmsCertificate");
+    }
+
+    /** Reads the X.509 certificates of a PEM file (a KMS certificate's configured signers). */
+    public static java.util.List<java.security.cert.X509Certificate> signers(Path pem) throws IOException {
+        try (InputStream in = Files.newInputStream(pem)) {
+            java.util.List<java.security.cert.X509Certificate> out = new java.util.ArrayList<>();
+            for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(in)) {
+                out.add((java.security.cert.X509Certificate) c);
+            }
+            if (out.isEmpty()) {
+                throw new IOException(pem + ": no certificate in the file");
+            }
+            return out;
+        } catch (java.security.cert.CertificateException e) {
+            throw new IOException(pem + ": not a PEM certificate: " + e.getMessage(), e);
+        }
     }
 
     /** Refuses a certificate outside its validity at {@code now}. */

@@ -143,6 +143,10 @@ public final class Policy {
     }
 
     /** A glob over a whole URI: {@code *} matches any run of characters; nothing else is special. */
+    public static Pattern glob(String glob) {
+        return compile(glob, "glob");
+    }
+
     static Pattern compile(String glob, String what) {
         if (glob == null || glob.isEmpty()) {
             throw new IllegalArgumentException("rule " + what + ": an empty pattern (use * for anything)");

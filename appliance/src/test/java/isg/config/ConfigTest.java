@@ -187,6 +187,19 @@ class ConfigTest {
     }
 
     @Test
+    void groupUriPatternsForTheSipEnforcementPoint() throws Exception {
+        String withGroups = good(30000).replace("    masterKey: \"pkcs11:object=partner-a-master\"\n",
+                "    masterKey: \"pkcs11:object=partner-a-master\"\n    groups: [\"sip:*@groups.fire.example\"]\n")
+                + "ownGroups: \"sip:*@groups.police.example\"\n";
+        GatewayConfig c = ConfigLoader.load(write(withGroups));
+        assertEquals(List.of("sip:*@groups.fire.example"), c.partnerGroups().get("partner-a"));
+        assertEquals(List.of("sip:*@groups.police.example"), c.ownGroups());
+        String m = refusal(withGroups.replace("\"sip:*@groups.fire.example\"", "\"groups.fire.example\""));
+        assertTrue(m.contains(":17: partners.partner-a.groups: a group URI pattern like \"sip:*@groups.fire.example\", "
+                + "got 'groups.fire.example'"), m);
+    }
+
+    @Test
     void partnersDomainsAndTheKmsProxy() throws Exception {
         Files.writeString(dir.resolve("ca.pem"), "not read until the gateway starts\n");
         String base = withChannel(30000, CHANNEL, PARTNER_CHANNEL).replace("    masterKey: \"pkcs11:object=partner-a-master\"\n",

@@ -240,6 +240,19 @@ class MikeyApiTest {
         assertTrue(stale.getMessage().contains("fire-kms.xml") && stale.getMessage().contains("expired at 2021"),
                 stale.getMessage());
 
+        // with its signer configured, the certificate must carry a signature by it (KmsCertificateSignatureTest
+        // has the signed cases)
+        Process ossl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", "fire-signer.key", "-out", "fire-signer.pem", "-days", "1", "-subj", "/CN=fire-kms")
+                .directory(dir.toFile()).redirectErrorStream(true).start();
+        ossl.getInputStream().readAllBytes();
+        assertEquals(0, ossl.waitFor());
+        Files.writeString(f, byCertificate.replace("  trust:",
+                "  trustCertificates: [{file: fire-kms.xml, signer: fire-signer.pem}]\n  trust:"));
+        String unsigned = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+        assertTrue(unsigned.contains("mc.trustCertificates[].file:") && unsigned.contains("must carry one XML signature"),
+                unsigned);
+
         // the certificate and the keys it carries cannot both be given
         Files.writeString(f, byCertificate.replace("      kmsCertificate:", "      kpak: 04\n      kmsCertificate:"));
         String m = assertThrows(isg.config.ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
