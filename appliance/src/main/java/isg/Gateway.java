@@ -105,7 +105,11 @@ public final class Gateway implements AutoCloseable {
             channel.addReport("policy", new isg.channel.ChannelService.Report(policy::countersJson, policy::prometheus));
         }
         this.kmsProxy = c.kmsProxy() == null ? null
-                : isg.kms.KmsProxy.start(c.kmsProxy(), channel, policy, java.time.Clock.systemUTC());
+                : isg.kms.KmsProxy.start(c.kmsProxy(), channel, policy, java.time.Clock.systemUTC(),
+                        new isg.kms.KmsProxy.CertCache(new isg.kms.VaultXmlSigner(vault, c.channel().keyUri(),
+                                channel.identityCertificate()), c.mc() == null ? java.util.List.of()
+                                : c.mc().trustCertificates().stream().filter(isg.mc.KmsCertificate::signatureVerified)
+                                        .map(isg.mc.KmsCertificate::file).toList()));
         if (kmsProxy != null) {
             channel.addReport("kmsProxy", new isg.channel.ChannelService.Report(kmsProxy::statusJson, kmsProxy::prometheus));
         }

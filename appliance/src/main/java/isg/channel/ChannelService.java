@@ -651,6 +651,11 @@ public final class ChannelService implements AutoCloseable {
         return b.append('}').toString();
     }
 
+    /** This gateway's certificate (its key is in the vault, at {@code channel.key}). */
+    public java.security.cert.X509Certificate identityCertificate() {
+        return identity.leaf();
+    }
+
     /** One partner's channel state, as in {@link #statusJson()}; null for a partner the channel does not know. */
     public String partnerStatusJson(String partner) {
         PartnerLink l = links.get(partner);

@@ -91,6 +91,17 @@ public final class KmsProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * What the gateway answers itself, as the border's pseudo KMS (TS 33.180 Annex L.3), to a
+     * {@code certcache} request whose KmsUri is the gateway's own URI: the partner KMS
+     * certificates it verified, in a KmsCertCache signed with its vault key.
+     */
+    public record CertCache(VaultXmlSigner signer, List<java.nio.file.Path> certificates) {
+        public CertCache {
+            certificates = List.copyOf(certificates);
+        }
+    }
+
     /** An answer: from a KMS, or the gateway's own refusal. */
     record Answer(int status, String contentType, byte[] body) {
     }
@@ -108,8 +119,22 @@ public final class KmsProxy implements AutoCloseable {
     /** outcome → count ("forwarded", "answered", "refused:<reason>"). */
     private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
 
-    private KmsProxy(Config config, ChannelService channel, PolicyPoint policy, Clock clock) throws IOException {
+    private final CertCache cache;
+    private final List<org.w3c.dom.Document> cached = new java.util.ArrayList<>();
+
+    private KmsProxy(Config config, ChannelService channel, PolicyPoint policy, Clock clock, CertCache cache)
+            throws IOException {
         this.config = config;
+        this.cache = cache;
+        if (cache != null) {
+            for (java.nio.file.Path f : cache.certificates()) {
+                try {
+                    cached.add(KmsXml.parse(java.nio.file.Files.readAllBytes(f)));
+                } catch (KmsXml.BadRequest e) {
+                    throw new IOException(f + ": " + e.getMessage());
+                }
+            }
+        }
         this.channel = channel;
         this.policy = policy;
         this.clock = clock;
@@ -141,7 +166,13 @@ public final class KmsProxy implements AutoCloseable {
 
     public static KmsProxy start(Config config, ChannelService channel, PolicyPoint policy, Clock clock)
             throws IOException {
-        return new KmsProxy(config, channel, policy, clock);
+        return new KmsProxy(config, channel, policy, clock, null);
+    }
+
+    /** As above, answering certcache requests for the gateway's own URI from {@code cache}. */
+    public static KmsProxy start(Config config, ChannelService channel, PolicyPoint policy, Clock clock, CertCache cache)
+            throws IOException {
+        return new KmsProxy(config, channel, policy, clock, cache);
     }
 
     public InetSocketAddress address() {
@@ -234,6 +265,9 @@ public final class KmsProxy implements AutoCloseable {
         } catch (KmsXml.BadRequest e) {
             return CompletableFuture.completedFuture(refuse(null, 400, "bad-request", e.getMessage()));
         }
+        if (r.kmsUri().equals(config.uri())) {
+            return CompletableFuture.completedFuture(ownAnswer(r, path));
+        }
         String partner = partnerFor(r.kmsUri());
         if (partner == null) {
             return CompletableFuture.completedFuture(refuse(r, 404, "no-partner", config.ownKms().contains(r.kmsUri())
@@ -247,6 +281,40 @@ public final class KmsProxy implements AutoCloseable {
                     + " is not authorised for " + r.userUri() + " by this system (" + d.rule() + ")"));
         }
         return forward(partner, r, path, auth, type, body);
+    }
+
+    /** A request to the gateway itself as KMS: certcache is answered, signed; nothing else is. */
+    private Answer ownAnswer(KmsXml.Request r, String path) {
+        if (cache == null || !path.startsWith("/keymanagement/identity/v1/certcache")) {
+            return refuse(r, 404, "not-served", "the gateway as KMS (" + config.uri() + ") answers certcache only"
+                    + (cache == null ? ", and has no certificate cache configured" : ""));
+        }
+        try {
+            org.w3c.dom.Document d = KmsXml.newDocument();
+            org.w3c.dom.Element root = d.createElementNS(KmsXml.NS, "KmsResponse");
+            // the declaration as an attribute too: canonicalisation (what is signed) sees only attributes
+            root.setAttributeNS("http://www.w3.org/2000/xmlns/", "xmlns", KmsXml.NS);
+            root.setAttribute("Version", "1.1.0");
+            d.appendChild(root);
+            KmsXml.child(root, "UserUri", r.userUri());
+            KmsXml.child(root, "KmsUri", config.uri());
+            KmsXml.child(root, "Time", clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+            KmsXml.child(root, "ClientReqUrl", r.clientReqUrl());
+            org.w3c.dom.Element message = d.createElementNS(KmsXml.NS, "KmsMessage");
+            root.appendChild(message);
+            org.w3c.dom.Element certCache = d.createElementNS(KmsXml.NS, "KmsCertCache");
+            certCache.setAttribute("Version", "1.0.0");
+            message.appendChild(certCache);
+            for (org.w3c.dom.Document c : cached) {
+                certCache.appendChild(d.importNode(c.getDocumentElement(), true));
+            }
+            cache.signer().signEnveloped(d);
+            count("answered-by-gateway");
+            return new Answer(200, KmsXml.CONTENT_TYPE, KmsXml.serialize(d));
+        } catch (isg.hsm.VaultException e) {
+            LOG.log(System.Logger.Level.WARNING, "signing a KmsCertCache: " + e.getMessage());
+            return refuse(r, 503, "vault", "the gateway cannot sign its answer now (vault unavailable)");
+        }
     }
 
     /** Sends a request to a partner's gateway and waits for its answer (or the timeout). */

@@ -63,6 +63,45 @@ public final class KmsXml {
         return b;
     }
 
+    /** Parses XML the hostile-input-safe way (no DOCTYPE, no external anything). */
+    static Document parse(byte[] xml) throws BadRequest {
+        try {
+            return parser().parse(new ByteArrayInputStream(xml));
+        } catch (SAXException | IOException | ParserConfigurationException e) {
+            throw new BadRequest("not well-formed XML: " + clip(e.getMessage()));
+        }
+    }
+
+    static Document newDocument() {
+        try {
+            return parser().newDocument();
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Appends {@code <name>text</name>} in the KMS namespace. */
+    static void child(Element parent, String name, String text) {
+        Element e = parent.getOwnerDocument().createElementNS(NS, name);
+        e.setTextContent(text);
+        parent.appendChild(e);
+    }
+
+    /** The document as UTF-8 XML, exactly as signed (no re-indentation). */
+    static byte[] serialize(Document d) {
+        try {
+            javax.xml.transform.TransformerFactory tf = javax.xml.transform.TransformerFactory.newInstance();
+            tf.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            javax.xml.transform.Transformer t = tf.newTransformer();
+            t.setOutputProperty(javax.xml.transform.OutputKeys.ENCODING, "UTF-8");
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            t.transform(new javax.xml.transform.dom.DOMSource(d), new javax.xml.transform.stream.StreamResult(out));
+            return out.toByteArray();
+        } catch (javax.xml.transform.TransformerException e) {
+            throw new IllegalStateException("serialising XML: " + e.getMessage(), e);
+        }
+    }
+
     /** Parses a request body; throws with the reason when it is not a KMS request the gateway will pass. */
     public static Request parseRequest(byte[] body) throws BadRequest {
         if (body.length == 0) {

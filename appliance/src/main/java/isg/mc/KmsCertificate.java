@@ -35,7 +35,7 @@ import org.xml.sax.SAXException;
  * file is trusted as configuration, like the hex keys it replaces.
  */
 public record KmsCertificate(Path file, String kmsUri, McIdentity.KeyPeriod period, byte[] z, byte[] kpak,
-        Instant validFrom, Instant validTo) {
+        Instant validFrom, Instant validTo, boolean signatureVerified) {
 
     public KmsCertificate {
         z = z.clone();
@@ -98,7 +98,7 @@ public record KmsCertificate(Path file, String kmsUri, McIdentity.KeyPeriod peri
         byte[] z = point(file, cert, "PubEncKey", Sakke.POINT_LENGTH);
         byte[] kpak = point(file, cert, "PubAuthKey", Eccsi.POINT_LENGTH);
         return new KmsCertificate(file, uri, new McIdentity.KeyPeriod(length, offset), z, kpak,
-                time(file, cert, "ValidFrom"), time(file, cert, "ValidTo"));
+                time(file, cert, "ValidFrom"), time(file, cert, "ValidTo"), !signers.isEmpty());
     }
 
     private static final String DSIG = javax.xml.crypto.dsig.XMLSignature.XMLNS;

@@ -131,6 +131,11 @@ public final class ChannelPair implements AutoCloseable {
         }
     }
 
+    /** Home's vault (the software token), where its TLS identity key "home-tls" is. */
+    public KeyVault homeKeyVault() {
+        return homeVault;
+    }
+
     public void awaitUp() throws InterruptedException {
         await("the channel home -> partner up", 20, () -> home.partnerUp("partner") && partner.partnerUp("home"));
     }

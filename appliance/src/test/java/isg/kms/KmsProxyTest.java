@@ -18,6 +18,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -91,9 +92,12 @@ class KmsProxyTest {
                 new Policy.Rule("home-officers", true, Policy.Direction.INBOUND, "home", Set.of(Policy.Action.KEY_MATERIAL),
                         "sip:officer-*@police.home.example", PARTNER_KMS))), partnerAudit);
         Duration timeout = Duration.ofSeconds(5);
+        Files.writeString(dir.resolve("fire-kms.xml"), "<SignedKmsCertificate xmlns=\"" + KmsXml.NS + "\"><KmsCertificate "
+                + "Version=\"1.1.0\" Role=\"Root\"><KmsUri>" + PARTNER_KMS + "</KmsUri></KmsCertificate></SignedKmsCertificate>");
         home = KmsProxy.start(new KmsProxy.Config(new InetSocketAddress("127.0.0.1", 0),
                 Map.of("partner", List.of(PARTNER_KMS)), Set.of(HOME_KMS), null, "isg:home", timeout), pair.home,
-                homePolicy, Clock.systemUTC());
+                homePolicy, Clock.systemUTC(), new KmsProxy.CertCache(new VaultXmlSigner(pair.homeKeyVault(),
+                        "pkcs11:object=home-tls", pair.home.identityCertificate()), List.of(dir.resolve("fire-kms.xml"))));
         partner = KmsProxy.start(new KmsProxy.Config(null, Map.of("home", List.of(HOME_KMS)), Set.of(PARTNER_KMS),
                 URI.create("http://127.0.0.1:" + partnerKms.getAddress().getPort()), "isg:partner", timeout), pair.partner,
                 partnerPolicy, Clock.systemUTC());
@@ -294,6 +298,34 @@ class KmsProxyTest {
         assertTrue(kmsError(r)[1].contains("the KMS's answer is larger than " + KmsProxy.MAX_RESPONSE), r.text());
         assertTrue(pair.home.partnerUp("partner"));
         assertEquals(200, post("/keymanagement/identity/v1/certcache/1", req).status());
+    }
+
+    @Test
+    void theGatewayAsKmsServesItsVerifiedPartnerCertificatesSignedWithItsVaultKey() throws Exception {
+        int before = kmsRequests.get();
+        Reply r = post("/keymanagement/identity/v1/certcache", request("sip:officer-1@police.home.example", "isg:home"));
+        assertEquals(200, r.status(), r.text());
+        assertTrue(r.text().contains("<KmsUri>isg:home</KmsUri>") && r.text().contains("<KmsCertCache Version=\"1.0.0\">"
+                + "<SignedKmsCertificate><KmsCertificate ") && r.text().contains("<KmsUri>" + PARTNER_KMS
+                + "</KmsUri></KmsCertificate></SignedKmsCertificate></KmsCertCache>"), r.text());
+        assertEquals(before, kmsRequests.get(), "answered by the gateway itself");
+        // xmlsec1 (libxmlsec1, not the JDK) verifies the signature, and the certificate in it against home's CA
+        Path answer = Files.write(dir.resolve("certcache-answer.xml"), r.body());
+        Process p = new ProcessBuilder("xmlsec1", "--verify", "--trusted-pem", dir.resolve("home-ca.pem").toString(),
+                answer.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("OK"), out);
+        // and a changed answer does not verify
+        Path changed = Files.writeString(dir.resolve("certcache-changed.xml"), r.text().replace(PARTNER_KMS, "kms.evil.example"));
+        Process q = new ProcessBuilder("xmlsec1", "--verify", "--trusted-pem", dir.resolve("home-ca.pem").toString(),
+                changed.toString()).redirectErrorStream(true).start();
+        q.getInputStream().readAllBytes();
+        assertTrue(q.waitFor() != 0, "a changed answer must not verify");
+        // anything else asked of the gateway as KMS is refused by name
+        Reply other = post("/keymanagement/identity/v1/keyprov", request("sip:officer-1@police.home.example", "isg:home"));
+        assertEquals(404, other.status());
+        assertTrue(kmsError(other)[1].contains("answers certcache only"), other.text());
     }
 
     @Test
