@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
  *     client -> TLS -> server) into a sink that counts, on loopback
  * BENCH-RATIO tunnel handshakes isg-soft/stunnel R, isg-pkcs11/stunnel R; throughput isg/stunnel R
  * BENCH kms_proxy requests_per_s gateways|direct N, latency_ms gateways|direct p50 X p99 Y, added_p99_ms Z
- *     KMS keyprov requests (8 closed-loop HTTP clients) through home's KMS proxy, the channel and
+ *     KMS keyprov requests (8 closed-loop clients, HTTPS to the proxy) through home's KMS proxy, the channel and
  *     the partner's gateway to a KMS, both gateways deciding and auditing policy, beside the same
  *     requests straight to the KMS
  * </pre>
@@ -154,7 +154,7 @@ public final class TunnelBench {
                         ChannelService.Alarms.NONE);
                 isg.kms.KmsProxy homeProxy = isg.kms.KmsProxy.start(new isg.kms.KmsProxy.Config(loop(0),
                         Map.of("partner", List.of("kms.fire.example")), java.util.Set.of(), null, "isg:home",
-                        Duration.ofSeconds(5)), home, homePolicy, Clock.systemUTC());
+                        Duration.ofSeconds(5), true), home, homePolicy, Clock.systemUTC());
                 isg.kms.KmsProxy partnerProxy = isg.kms.KmsProxy.start(new isg.kms.KmsProxy.Config(null, Map.of(),
                         java.util.Set.of("kms.fire.example"), java.net.URI.create("http://127.0.0.1:"
                         + kms.getAddress().getPort()), "isg:partner", Duration.ofSeconds(5)), partner, partnerPolicy,
@@ -166,13 +166,15 @@ public final class TunnelBench {
                 }
                 Thread.sleep(20);
             }
-            String via = "http://127.0.0.1:" + homeProxy.address().getPort() + "/keymanagement/identity/v1/keyprov";
+            // the proxy as deployed: HTTPS (TLS 1.3, the gateway's key in its vault), kept-alive connections
+            String via = "https://127.0.0.1:" + homeProxy.address().getPort() + "/keymanagement/identity/v1/keyprov";
             String direct = "http://127.0.0.1:" + kms.getAddress().getPort() + "/keymanagement/identity/v1/keyprov";
+            javax.net.ssl.SSLSocketFactory tls = trusting(dir.resolve("ca.pem"));
             int clients = 8;
-            keyprov(via, clients, warmUp(seconds));
-            keyprov(direct, clients, warmUp(seconds));
-            long[] g = keyprov(via, clients, seconds);
-            long[] d = keyprov(direct, clients, seconds);
+            keyprov(via, tls, clients, warmUp(seconds));
+            keyprov(direct, null, clients, warmUp(seconds));
+            long[] g = keyprov(via, tls, clients, seconds);
+            long[] d = keyprov(direct, null, clients, seconds);
             double gRate = g.length / seconds;
             double dRate = d.length / seconds;
             System.out.printf("BENCH kms_proxy requests_per_s gateways %.0f%n", gRate);
@@ -188,8 +190,32 @@ public final class TunnelBench {
         }
     }
 
+    /** TLS trusting the bench CA; the gateways' certificates name them by SAN URI, which is what is checked. */
+    private static javax.net.ssl.SSLSocketFactory trusting(Path ca) throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(ca)) {
+            trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        javax.net.ssl.SSLContext c = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+        c.init(null, tmf.getTrustManagers(), null);
+        return c.getSocketFactory();
+    }
+
+    private static boolean namesHome(String host, javax.net.ssl.SSLSession session) {
+        try {
+            return ((java.security.cert.X509Certificate) session.getPeerCertificates()[0]).getSubjectAlternativeNames()
+                    .stream().anyMatch(n -> "isg:home".equals(n.get(1)));
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     /** {@code clients} closed-loop clients posting keyprov requests for {@code seconds}; each request's latency (ns). */
-    private static long[] keyprov(String url, int clients, double seconds) throws Exception {
+    private static long[] keyprov(String url, javax.net.ssl.SSLSocketFactory tls, int clients, double seconds)
+            throws Exception {
         byte[] body = ("<KmsRequest xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\" Version=\"1.1.0\"><UserUri>"
                 + "sip:officer@police.example</UserUri><KmsUri>kms.fire.example</KmsUri><Time>2026-12-01T10:00:00</Time>"
                 + "<ClientReqUrl>https://kms.fire.example/keymanagement/identity/v1/keyprov</ClientReqUrl></KmsRequest>")
@@ -206,6 +232,10 @@ public final class TunnelBench {
                     while (System.nanoTime() < stop) {
                         long t0 = System.nanoTime();
                         java.net.HttpURLConnection h = (java.net.HttpURLConnection) new java.net.URL(url).openConnection();
+                        if (h instanceof javax.net.ssl.HttpsURLConnection s) {
+                            s.setSSLSocketFactory(tls);
+                            s.setHostnameVerifier(TunnelBench::namesHome);
+                        }
                         h.setRequestMethod("POST");
                         h.setDoOutput(true);
                         h.setRequestProperty("Content-Type", "application/xml");

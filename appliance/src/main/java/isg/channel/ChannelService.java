@@ -651,6 +651,27 @@ public final class ChannelService implements AutoCloseable {
         return b.append('}').toString();
     }
 
+    /**
+     * A handler that makes an inside listener HTTPS: TLS 1.3 with this gateway's identity (its key
+     * signs in the vault), no client certificate asked; handshakes run on the channel's handshake
+     * threads. {@code failed} hears why a connection ended before or during use.
+     */
+    public io.netty.channel.ChannelHandler insideTlsServer(java.util.function.Consumer<String> failed) {
+        return TlsBridge.insideServer(tls, handshakes, config.handshakeTimeout(), new TlsBridge.Events() {
+            @Override
+            public void established(io.netty.channel.ChannelHandlerContext ctx, ChannelTls.Outcome outcome) {
+            }
+
+            @Override
+            public void failed(io.netty.channel.ChannelHandlerContext ctx, ChannelTls.Outcome outcome, Refusal reason,
+                    String detail, boolean handshake) {
+                if (handshake) {
+                    failed.accept(reason.label() + ": " + detail);
+                }
+            }
+        });
+    }
+
     /** This gateway's certificate (its key is in the vault, at {@code channel.key}). */
     public java.security.cert.X509Certificate identityCertificate() {
         return identity.leaf();

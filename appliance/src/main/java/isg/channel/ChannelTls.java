@@ -156,7 +156,12 @@ public final class ChannelTls {
 
     /** The server side of one connection (the partner is known once its certificate is checked). */
     GatewayServer server(Outcome outcome) {
-        return new GatewayServer(outcome);
+        return new GatewayServer(outcome, true);
+    }
+
+    /** A TLS 1.3 server that asks for no client certificate (HTTPS on the inside: clients bring bearer tokens). */
+    GatewayServer insideServer(Outcome outcome) {
+        return new GatewayServer(outcome, false);
     }
 
     /** The client side of one connection to {@code partner}. */
@@ -166,20 +171,24 @@ public final class ChannelTls {
 
     final class GatewayServer extends DefaultTlsServer {
         private final Outcome outcome;
+        /** Partner gateways authenticate with certificates; inside HTTPS clients do not. */
+        private final boolean mutual;
 
-        GatewayServer(Outcome outcome) {
+        GatewayServer(Outcome outcome, boolean mutual) {
             super(crypto);
             this.outcome = outcome;
+            this.mutual = mutual;
         }
 
         @Override
         protected ProtocolVersion[] getSupportedVersions() {
-            return anyTls12() ? ProtocolVersion.TLSv13.downTo(ProtocolVersion.TLSv12) : ProtocolVersion.TLSv13.only();
+            return mutual && anyTls12() ? ProtocolVersion.TLSv13.downTo(ProtocolVersion.TLSv12)
+                    : ProtocolVersion.TLSv13.only();
         }
 
         @Override
         protected int[] getSupportedCipherSuites() {
-            return anyTls12() ? SUITES_12.clone() : SUITES_13.clone();
+            return mutual && anyTls12() ? SUITES_12.clone() : SUITES_13.clone();
         }
 
         @Override
@@ -215,6 +224,9 @@ public final class ChannelTls {
 
         @Override
         public CertificateRequest getCertificateRequest() throws IOException {
+            if (!mutual) {
+                return null;
+            }
             if (TlsUtils.isTLSv13(context)) {
                 return new CertificateRequest(TlsUtils.EMPTY_BYTES, sigAlgs(), null, null);
             }

@@ -93,6 +93,13 @@ final class TlsBridge extends ChannelDuplexHandler {
         return new TlsBridge(new TlsServerProtocol(), null, tls.server(o), o, tls.identity(), handshakeExecutor, timeout, events);
     }
 
+    /** A TLS 1.3 server with the gateway's identity that asks no client certificate (inside HTTPS). */
+    static TlsBridge insideServer(ChannelTls tls, Executor handshakeExecutor, Duration timeout, Events events) {
+        ChannelTls.Outcome o = new ChannelTls.Outcome();
+        return new TlsBridge(new TlsServerProtocol(), null, tls.insideServer(o), o, tls.identity(), handshakeExecutor,
+                timeout, events);
+    }
+
     static TlsBridge client(ChannelTls tls, PartnerTrust partner, Executor handshakeExecutor, Duration timeout,
             Events events) {
         ChannelTls.Outcome o = new ChannelTls.Outcome();

@@ -368,7 +368,8 @@ public final class ConfigLoader {
      */
     private isg.kms.KmsProxy.Config kmsProxy(Node n, String gatewayId, Map<String, java.util.List<String>> partnerDomains,
             java.util.Set<String> own) throws ConfigException {
-        Map<String, Node> k = map(n, "kmsProxy.", Set.of("listen", "kms", "uri", "timeout", "ownKms"));
+        Map<String, Node> k = map(n, "kmsProxy.", Set.of("listen", "kms", "uri", "timeout", "ownKms", "https"));
+        boolean https = bool(k, "https", "kmsProxy.https", n, true);
         if (k.containsKey("ownKms")) {
             own = new java.util.HashSet<>(domains(k.get("ownKms"), "kmsProxy.ownKms"));
         }
@@ -396,7 +397,7 @@ public final class ConfigLoader {
         }
         String uri = k.containsKey("uri") ? text(k, "uri", "kmsProxy.uri", n, true) : "isg:" + gatewayId;
         Duration timeout = k.containsKey("timeout") ? positive(k.get("timeout"), "kmsProxy.timeout") : Duration.ofSeconds(5);
-        return new isg.kms.KmsProxy.Config(listen, partnerDomains, own, kms, uri, timeout);
+        return new isg.kms.KmsProxy.Config(listen, partnerDomains, own, kms, uri, timeout, https);
     }
 
     private static final String SERVICE_NAME = "[a-z0-9][a-z0-9._-]{0,31}";

@@ -76,6 +76,8 @@ public final class Lab implements AutoCloseable {
         deleteTree(dir);
     }
 
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /**
      * A TCP port on 127.0.0.1 that nothing listens on now, below the kernel's ephemeral range
      * (32768 and up), so that an outgoing connection cannot take it between this call and its bind.
@@ -84,6 +86,11 @@ public final class Lab implements AutoCloseable {
         java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
         for (int attempt = 0; attempt < 500; attempt++) {
             int port = 20000 + r.nextInt(12000);
+            // a port is free until someone binds it: never hand the same one out twice in this process
+            // (several picked before any is bound would otherwise collide now and then)
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
             try (java.net.ServerSocket s = new java.net.ServerSocket()) {
                 s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
                 return port;

@@ -82,12 +82,19 @@ public final class KmsProxy implements AutoCloseable {
      * @param ownKms the KMS URIs of our own domains (what partners may ask for)
      * @param kms our KMS's base URL (http or https), where allowed inbound requests go; null for none
      * @param uri how the gateway names itself in the KmsError answers it makes (its pseudo-KMS URI)
+     * @param https whether {@code listen} is HTTPS (TLS 1.3 with the gateway's identity, key in the vault)
      */
     public record Config(InetSocketAddress listen, Map<String, List<String>> partnerKms, Set<String> ownKms, URI kms,
-            String uri, Duration timeout) {
+            String uri, Duration timeout, boolean https) {
         public Config {
             partnerKms = Map.copyOf(partnerKms);
             ownKms = Set.copyOf(ownKms);
+        }
+
+        /** Plain HTTP on {@code listen} (a lab, or a test that looks at the proxy alone). */
+        public Config(InetSocketAddress listen, Map<String, List<String>> partnerKms, Set<String> ownKms, URI kms,
+                String uri, Duration timeout) {
+            this(listen, partnerKms, ownKms, kms, uri, timeout, false);
         }
     }
 
@@ -147,6 +154,12 @@ public final class KmsProxy implements AutoCloseable {
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
+                                if (config.https()) {
+                                    ch.pipeline().addLast(channel.insideTlsServer(reason -> {
+                                        count("refused:tls");
+                                        LOG.log(System.Logger.Level.DEBUG, "KMS proxy TLS: " + reason);
+                                    }));
+                                }
                                 ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192),
                                         new HttpObjectAggregator(KmsXml.MAX_REQUEST), new Inside());
                             }

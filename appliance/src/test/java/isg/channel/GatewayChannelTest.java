@@ -124,10 +124,22 @@ class GatewayChannelTest {
                         assertArrayEquals(invite, back);
                     }
                     // key material from the partner's KMS: both gateways' rules allow officers
-                    HttpResponse<byte[]> k = kmsRequest(kmsProxyPort, "sip:officer-1@home.example");
+                    KmsReply k = kmsRequest(kmsProxyPort, "sip:officer-1@home.example");
                     assertEquals(200, k.statusCode());
                     assertArrayEquals(keyProv, k.body());
                     await(seen, "isg/home/events", "by rule officers-out");
+                    // plain HTTP to the HTTPS endpoint: refused by the TLS layer, counted, nothing crosses
+                    try (Socket plain = new Socket("127.0.0.1", kmsProxyPort)) {
+                        plain.setSoTimeout(10000);
+                        plain.getOutputStream().write("POST /keymanagement/identity/v1/keyprov HTTP/1.1\r\nHost: x\r\n\r\n"
+                                .getBytes(StandardCharsets.US_ASCII));
+                        try {
+                            plain.getInputStream().readAllBytes();
+                        } catch (java.net.SocketException reset) {
+                            // reset: as good as closed
+                        }
+                    }
+                    ChannelPair.await("the plain request counted", 10, () -> h.kmsProxy().counters().containsKey("refused:tls"));
                     String status = get(h, "/status");
                     assertTrue(status.contains("\"policy\":{\"partner\":{\"outbound\":{\"key-material\":{\"allow\":"
                             + "{\"officers-out\":1}}}}}"), status);
@@ -176,14 +188,48 @@ class GatewayChannelTest {
     }
 
     /** Prometheus's own linter over the exposition: it must parse and follow the naming rules. */
-    private static HttpResponse<byte[]> kmsRequest(int port, String user) throws Exception {
+    record KmsReply(int statusCode, byte[] body) {
+    }
+
+    /**
+     * A KMS request over HTTPS (the proxy's default), trusting home's CA and checking the
+     * certificate names the home gateway (its SAN URI: the test's certificates carry no DNS name).
+     */
+    private KmsReply kmsRequest(int port, String user) throws Exception {
         byte[] body = ("<KmsRequest xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\" Version=\"1.1.0\"><UserUri>" + user
                 + "</UserUri><KmsUri>kms.partner.example</KmsUri><Time>2026-12-01T10:00:00</Time>"
                 + "<ClientReqUrl>https://kms.partner.example/keymanagement/identity/v1/keyprov</ClientReqUrl></KmsRequest>")
                 .getBytes(StandardCharsets.UTF_8);
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/keymanagement/identity/v1/keyprov")).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(dir.resolve("home-ca.pem"))) {
+            trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+        tls.init(null, tmf.getTrustManagers(), null);
+        javax.net.ssl.HttpsURLConnection h = (javax.net.ssl.HttpsURLConnection) new java.net.URL("https://127.0.0.1:" + port
+                + "/keymanagement/identity/v1/keyprov").openConnection();
+        h.setSSLSocketFactory(tls.getSocketFactory());
+        h.setHostnameVerifier((host, session) -> {
+            try {
+                return ((java.security.cert.X509Certificate) session.getPeerCertificates()[0]).getSubjectAlternativeNames()
+                        .stream().anyMatch(n -> n.get(1).equals("isg:home"));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        h.setRequestMethod("POST");
+        h.setDoOutput(true);
+        h.setReadTimeout(10000);
+        try (var o = h.getOutputStream()) {
+            o.write(body);
+        }
+        int status = h.getResponseCode();
+        try (var in = status < 400 ? h.getInputStream() : h.getErrorStream()) {
+            return new KmsReply(status, in.readAllBytes());
+        }
     }
 
     private void promtool(String metrics) throws Exception {
