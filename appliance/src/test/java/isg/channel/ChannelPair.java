@@ -41,7 +41,18 @@ public final class ChannelPair implements AutoCloseable {
     public ChannelService home;
     public ChannelService partner;
 
+    /** Home's service "gms", reaching the partner's export "gms" (see {@link #ChannelPair(Path, InetSocketAddress)}). */
+    public final int gmsService;
+    private final InetSocketAddress gmsTarget;
+
     public ChannelPair(Path dir) throws Exception {
+        this(dir, null);
+    }
+
+    /** As above, with home's service "gms" reaching {@code gmsTarget} on the partner's inside (a GMS). */
+    public ChannelPair(Path dir, InetSocketAddress gmsTarget) throws Exception {
+        this.gmsTarget = gmsTarget;
+        this.gmsService = freePort();
         pki = new ChannelPki(dir).ca("home-ca").ca("partner-ca");
         homeVault = new SwitchableVault(SoftVault.open(dir.resolve("home.bcfks"), "home pass".toCharArray(), true,
                 AuditLog.inMemory()));
@@ -86,10 +97,11 @@ public final class ChannelPair implements AutoCloseable {
     ChannelConfig homeConfig() {
         ChannelConfig.Partner p = new ChannelConfig.Partner("partner", loop(partnerPort), 1,
                 List.of(pki.path("partner-ca.pem")), List.of(), "uri:isg:partner", null, false, 2000,
-                Map.of("echo", new ChannelConfig.Service("echo", loop(echoService), 2000, Duration.ofMinutes(5)),
+                withGms(Map.of("echo", new ChannelConfig.Service("echo", loop(echoService), 2000, Duration.ofMinutes(5)),
                         "nowhere", new ChannelConfig.Service("nowhere", loop(nowhereService), 10, Duration.ofMinutes(5)),
                         "two", new ChannelConfig.Service("two", loop(twoService), 2, Duration.ofMinutes(5)),
                         "idle", new ChannelConfig.Service("idle", loop(idleService), 10, Duration.ofSeconds(1))),
+                        new ChannelConfig.Service("gms", loop(gmsService), 100, Duration.ofMinutes(5))),
                 Map.of("sip", new ChannelConfig.Export("sip", homeEcho.address(), 2000, Duration.ofMinutes(5))));
         return new ChannelConfig(loop(homePort), "pkcs11:object=home-tls", "pkcs11:object=home-tls-cert", null,
                 Duration.ofSeconds(5), Duration.ofSeconds(2), 30, 64, 16, 1, Map.of("partner", p));
@@ -99,9 +111,10 @@ public final class ChannelPair implements AutoCloseable {
         ChannelConfig.Partner p = new ChannelConfig.Partner("home", null, 1, List.of(pki.path("home-ca.pem")), List.of(),
                 "uri:isg:home", null, false, 2000,
                 Map.of("sip", new ChannelConfig.Service("sip", loop(sipService), 2000, Duration.ofMinutes(5))),
-                Map.of("echo", new ChannelConfig.Export("echo", partnerEcho.address(), 2000, Duration.ofMinutes(5)),
+                withGms(Map.of("echo", new ChannelConfig.Export("echo", partnerEcho.address(), 2000, Duration.ofMinutes(5)),
                         "two", new ChannelConfig.Export("two", partnerEcho.address(), 100, Duration.ofMinutes(5)),
-                        "idle", new ChannelConfig.Export("idle", partnerEcho.address(), 10, Duration.ofMinutes(5))));
+                        "idle", new ChannelConfig.Export("idle", partnerEcho.address(), 10, Duration.ofMinutes(5))),
+                        gmsTarget == null ? null : new ChannelConfig.Export("gms", gmsTarget, 100, Duration.ofMinutes(5))));
         return new ChannelConfig(loop(partnerPort), "pkcs11:object=" + partnerKey,
                 "pkcs11:object=" + partnerKey + "-cert", null, Duration.ofSeconds(5), Duration.ofSeconds(2), 30, 64, 16, 1,
                 Map.of("home", p));
@@ -110,6 +123,15 @@ public final class ChannelPair implements AutoCloseable {
     public ChannelService startPartner() throws Exception {
         return ChannelService.start(partnerConfig(), partnerVault, "partner", Clock.systemUTC(), AuditLog.inMemory(),
                 ChannelService.Alarms.NONE);
+    }
+
+    private <T> Map<String, T> withGms(Map<String, T> m, T gms) {
+        if (gmsTarget == null || gms == null) {
+            return m;
+        }
+        Map<String, T> out = new java.util.HashMap<>(m);
+        out.put("gms", gms);
+        return Map.copyOf(out);
     }
 
     static InetSocketAddress loop(int port) {
