@@ -70,11 +70,16 @@ public final class KmsProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(KmsProxy.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
-     * The largest KMS answer the gateway carries back: it travels base64 in one CONTROL frame of
-     * ISG channel v1 (16 KiB), so about 12 KiB — a KmsInit or KmsKeyProv is 1-3 KiB; a CertCache
-     * of many domains may not fit and is refused by name (carrying it on a stream is future work).
+     * The largest KMS answer the gateway carries back (a KmsInit or KmsKeyProv is 1-3 KiB, a
+     * CertCache of many domains tens of KiB); larger ones are refused by name.
      */
-    public static final int MAX_RESPONSE = (isg.channel.Frame.MAX_PAYLOAD - 512) / 4 * 3;
+    public static final int MAX_RESPONSE = 1024 * 1024;
+    /**
+     * Octets of an answer per {@code kms-response} part: base64 of it and the other members stay
+     * within one CONTROL frame (16,384 octets; a content type is cut to 256 characters).
+     */
+    static final int PART = 11 * 1024;
+    static final int MAX_PARTS = (MAX_RESPONSE + PART - 1) / PART;
 
     /**
      * @param listen the inside HTTP endpoint for our users' requests to partner KMSs; null for none
@@ -298,9 +303,10 @@ public final class KmsProxy implements AutoCloseable {
 
     /** A request to the gateway itself as KMS: certcache is answered, signed; nothing else is. */
     private Answer ownAnswer(KmsXml.Request r, String path) {
-        if (cache == null || !path.startsWith("/keymanagement/identity/v1/certcache")) {
-            return refuse(r, 404, "not-served", "the gateway as KMS (" + config.uri() + ") answers certcache only"
-                    + (cache == null ? ", and has no certificate cache configured" : ""));
+        boolean init = path.equals("/keymanagement/identity/v1/init");
+        if (cache == null || !(init || path.startsWith("/keymanagement/identity/v1/certcache"))) {
+            return refuse(r, 404, "not-served", "the gateway as KMS (" + config.uri() + ") answers init and certcache only"
+                    + (cache == null ? ", and has no signing identity configured" : ""));
         }
         try {
             org.w3c.dom.Document d = KmsXml.newDocument();
@@ -315,19 +321,46 @@ public final class KmsProxy implements AutoCloseable {
             KmsXml.child(root, "ClientReqUrl", r.clientReqUrl());
             org.w3c.dom.Element message = d.createElementNS(KmsXml.NS, "KmsMessage");
             root.appendChild(message);
-            org.w3c.dom.Element certCache = d.createElementNS(KmsXml.NS, "KmsCertCache");
-            certCache.setAttribute("Version", "1.0.0");
-            message.appendChild(certCache);
-            for (org.w3c.dom.Document c : cached) {
-                certCache.appendChild(d.importNode(c.getDocumentElement(), true));
+            if (init) {
+                message.appendChild(ownCertificate(d));
+            } else {
+                org.w3c.dom.Element certCache = d.createElementNS(KmsXml.NS, "KmsCertCache");
+                certCache.setAttribute("Version", "1.0.0");
+                message.appendChild(certCache);
+                for (org.w3c.dom.Document c : cached) {
+                    certCache.appendChild(d.importNode(c.getDocumentElement(), true));
+                }
             }
             cache.signer().signEnveloped(d);
             count("answered-by-gateway");
             return new Answer(200, KmsXml.CONTENT_TYPE, KmsXml.serialize(d));
         } catch (isg.hsm.VaultException e) {
-            LOG.log(System.Logger.Level.WARNING, "signing a KmsCertCache: " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "signing a KMS answer: " + e.getMessage());
             return refuse(r, 503, "vault", "the gateway cannot sign its answer now (vault unavailable)");
         }
+    }
+
+    /**
+     * The gateway's own KMS certificate (a KmsInit), {@code IsSecurityGateway="true"}: its KMS URI,
+     * issuer and validity (those of its identity certificate, whose key signs the answer). It
+     * carries no PubEncKey/PubAuthKey: the gateway issues no user keys; the keys of the partner
+     * domains come in the certificates of its certcache.
+     */
+    private org.w3c.dom.Element ownCertificate(org.w3c.dom.Document d) {
+        org.w3c.dom.Element kmsInit = d.createElementNS(KmsXml.NS, "KmsInit");
+        kmsInit.setAttribute("Version", "1.0.0");
+        org.w3c.dom.Element cert = d.createElementNS(KmsXml.NS, "KmsCertificate");
+        cert.setAttribute("Version", "1.1.0");
+        cert.setAttribute("Role", "Root");
+        cert.setAttribute("IsSecurityGateway", "true");
+        kmsInit.appendChild(cert);
+        java.security.cert.X509Certificate id = cache.signer().certificate();
+        KmsXml.child(cert, "KmsUri", config.uri());
+        KmsXml.child(cert, "Issuer", id.getSubjectX500Principal().getName());
+        KmsXml.child(cert, "ValidFrom", id.getNotBefore().toInstant().toString());
+        KmsXml.child(cert, "ValidTo", id.getNotAfter().toInstant().toString());
+        KmsXml.child(cert, "Revoked", "false");
+        return kmsInit;
     }
 
     /** Sends a request to a partner's gateway and waits for its answer (or the timeout). */
@@ -349,6 +382,7 @@ public final class KmsProxy implements AutoCloseable {
         }
         count("forwarded");
         group.schedule(() -> {
+            assemblies.remove(key);
             if (pending.remove(key, f)) {
                 f.complete(refuse(r, 504, "timeout", "the gateway of partner " + partner + " did not answer within "
                         + config.timeout().toMillis() + " ms"));
@@ -371,18 +405,50 @@ public final class KmsProxy implements AutoCloseable {
         return m.toString();
     }
 
-    /** The {@code kms-response} CONTROL message, ISG channel v1. */
-    static String responseMessage(long id, Answer a) {
-        ObjectNode m = JSON.createObjectNode();
-        m.put("type", "kms-response").put("v", 1).put("id", id).put("status", a.status());
-        if (a.contentType() != null) {
-            m.put("contentType", a.contentType());
+    /**
+     * The {@code kms-response} CONTROL messages of an answer, ISG channel v1: the body in parts of
+     * at most {@link #PART} octets, each message saying which part of how many it is.
+     */
+    static List<String> responseMessages(long id, Answer a) {
+        byte[] body = a.body();
+        int parts = Math.max(1, (body.length + PART - 1) / PART);
+        List<String> out = new java.util.ArrayList<>(parts);
+        String type = a.contentType() == null ? null : a.contentType().length() > 256 ? a.contentType().substring(0, 256)
+                : a.contentType();
+        for (int i = 0; i < parts; i++) {
+            ObjectNode m = JSON.createObjectNode();
+            m.put("type", "kms-response").put("v", 1).put("id", id).put("status", a.status());
+            if (type != null) {
+                m.put("contentType", type);
+            }
+            m.put("part", i).put("parts", parts);
+            int from = i * PART;
+            m.put("body", Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(body, from,
+                    Math.min(body.length, from + PART))));
+            out.add(m.toString());
         }
-        m.put("body", Base64.getEncoder().encodeToString(a.body()));
-        return m.toString();
+        return out;
     }
 
-    private void onResponse(String partner, String json) {
+    /** The parts of one answer received so far. */
+    private static final class Assembly {
+        final int status;
+        final String contentType;
+        final byte[][] parts;
+        int received;
+        int octets;
+
+        Assembly(int status, String contentType, int parts) {
+            this.status = status;
+            this.contentType = contentType;
+            this.parts = new byte[parts][];
+        }
+    }
+
+    /** "partner|id" → the answer being put together (parts may come over several connections: under this). */
+    private final Map<String, Assembly> assemblies = new ConcurrentHashMap<>();
+
+    private synchronized void onResponse(String partner, String json) {
         JsonNode m;
         try {
             m = JSON.readTree(json);
@@ -390,25 +456,49 @@ public final class KmsProxy implements AutoCloseable {
             count("refused:bad-message");
             return;
         }
-        CompletableFuture<Answer> f = pending.remove(partner + "|" + m.path("id").asLong(-1));
+        String key = partner + "|" + m.path("id").asLong(-1);
+        CompletableFuture<Answer> f = pending.get(key);
         if (f == null) {
             count("refused:late-or-unknown-answer");
             return;
         }
         int status = m.path("status").asInt(0);
+        int part = m.path("part").asInt(-1);
+        int parts = m.path("parts").asInt(-1);
         byte[] body;
         try {
             body = Base64.getDecoder().decode(m.path("body").asText(""));
         } catch (IllegalArgumentException e) {
             body = null;
         }
-        if (m.path("v").asInt() != 1 || status < 100 || status > 599 || body == null || body.length > MAX_RESPONSE) {
-            f.complete(refuse(null, 502, "bad-answer", "the gateway of partner " + partner + " sent an answer this "
-                    + "gateway cannot read"));
+        String type = m.hasNonNull("contentType") ? m.get("contentType").asText() : null;
+        Assembly a = parts >= 1 && parts <= MAX_PARTS ? assemblies.computeIfAbsent(key, k -> new Assembly(status, type,
+                parts)) : null;
+        if (m.path("v").asInt() != 1 || status < 100 || status > 599 || body == null || body.length > PART || a == null
+                || a.parts.length != parts || a.status != status || part < 0 || part >= parts || a.parts[part] != null
+                || a.octets + body.length > MAX_RESPONSE) {
+            assemblies.remove(key);
+            if (pending.remove(key, f)) {
+                f.complete(refuse(null, 502, "bad-answer", "the gateway of partner " + partner + " sent an answer this "
+                        + "gateway cannot read"));
+            }
             return;
         }
+        a.parts[part] = body;
+        a.octets += body.length;
+        if (++a.received < parts) {
+            return;
+        }
+        assemblies.remove(key);
+        if (!pending.remove(key, f)) {
+            return; // timed out meanwhile
+        }
+        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream(a.octets);
+        for (byte[] b : a.parts) {
+            whole.writeBytes(b);
+        }
         count("answered");
-        f.complete(new Answer(status, m.hasNonNull("contentType") ? m.get("contentType").asText() : null, body));
+        f.complete(new Answer(a.status, a.contentType, whole.toByteArray()));
     }
 
     // ---- inbound: a partner's users' requests ----
@@ -425,12 +515,11 @@ public final class KmsProxy implements AutoCloseable {
         }
         inbound(partner, m).whenComplete((a, e) -> {
             Answer answer = e == null ? a : refuse(null, 502, "internal", "the partner gateway could not complete the request");
-            String message = responseMessage(id, answer);
-            if (message.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > isg.channel.Frame.MAX_PAYLOAD) {
-                message = responseMessage(id, refuse(null, 502, "kms-too-large", "the KMS's answer is larger than the "
-                        + MAX_RESPONSE + " octets a gateway carries"));
+            for (String message : responseMessages(id, answer)) {
+                if (!channel.sendControlOnce(partner, message)) {
+                    break; // the partner went away: its request times out there
+                }
             }
-            channel.sendControlOnce(partner, message);
         });
     }
 

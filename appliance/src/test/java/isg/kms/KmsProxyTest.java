@@ -70,10 +70,9 @@ class KmsProxyTest {
             byte[] req = ex.getRequestBody().readAllBytes();
             kmsSaw.add(ex.getRequestURI().getPath() + " " + ex.getRequestHeaders().getFirst("Authorization") + " "
                     + new String(req, StandardCharsets.UTF_8));
-            byte[] body = ex.getRequestURI().getPath().endsWith("/certcache/99")
-                    ? new String(kmsAnswer("/big")).replace("<KmsMessage>", "<KmsMessage>" + "<!-- cert -->".repeat(2000))
-                            .getBytes(StandardCharsets.UTF_8)
-                    : kmsAnswer(ex.getRequestURI().getPath());
+            String path = ex.getRequestURI().getPath();
+            byte[] body = path.endsWith("/certcache/99") ? big(2000) : path.endsWith("/certcache/98") ? big(90_000)
+                    : kmsAnswer(path);
             ex.getResponseHeaders().set("Content-Type", "application/xml; charset=UTF-8");
             ex.sendResponseHeaders(200, body.length);
             try (OutputStream o = ex.getResponseBody()) {
@@ -122,6 +121,12 @@ class KmsProxyTest {
                 + "</ClientReqUrl>\n <KmsMessage><KmsKeyProv Version=\"1.0.0\"><KmsKeySet><UserDecryptKey>"
                 + HexFormat.of().formatHex(KEY_SET) + "</UserDecryptKey></KmsKeySet></KmsKeyProv></KmsMessage>\n"
                 + "</KmsResponse>\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A KMS answer of {@code n} x 13 octets of comments more: 26 KB (several parts) or 1.17 MB (too large). */
+    static byte[] big(int n) {
+        return new String(kmsAnswer("/big"), StandardCharsets.UTF_8).replace("<KmsMessage>", "<KmsMessage>"
+                + "<!-- cert -->".repeat(n)).getBytes(StandardCharsets.UTF_8);
     }
 
     static byte[] request(String user, String kms) {
@@ -291,17 +296,20 @@ class KmsProxyTest {
     }
 
     @Test
-    void aKmsAnswerTooLargeForTheChannelIsRefusedByNameAndTheChannelStaysUp() throws Exception {
+    void aLargeKmsAnswerCrossesInPartsAndATooLargeOneIsRefusedByName() throws Exception {
         byte[] req = request("sip:officer-1@police.home.example", PARTNER_KMS);
         Reply r = post("/keymanagement/identity/v1/certcache/99", req);
-        assertEquals(502, r.status(), r.text());
-        assertTrue(kmsError(r)[1].contains("the KMS's answer is larger than " + KmsProxy.MAX_RESPONSE), r.text());
+        assertEquals(200, r.status(), r.text());
+        assertArrayEquals(big(2000), r.body(), "26 KB in three parts, byte for byte");
+        Reply tooLarge = post("/keymanagement/identity/v1/certcache/98", req);
+        assertEquals(502, tooLarge.status(), tooLarge.text());
+        assertTrue(kmsError(tooLarge)[1].contains("the KMS's answer is larger than " + KmsProxy.MAX_RESPONSE), tooLarge.text());
         assertTrue(pair.home.partnerUp("partner"));
         assertEquals(200, post("/keymanagement/identity/v1/certcache/1", req).status());
     }
 
     @Test
-    void theGatewayAsKmsServesItsVerifiedPartnerCertificatesSignedWithItsVaultKey() throws Exception {
+    void theGatewayAsKmsServesItsOwnCertificateAndItsVerifiedPartnerCertificatesSignedWithItsVaultKey() throws Exception {
         int before = kmsRequests.get();
         Reply r = post("/keymanagement/identity/v1/certcache", request("sip:officer-1@police.home.example", "isg:home"));
         assertEquals(200, r.status(), r.text());
@@ -322,10 +330,20 @@ class KmsProxyTest {
                 changed.toString()).redirectErrorStream(true).start();
         q.getInputStream().readAllBytes();
         assertTrue(q.waitFor() != 0, "a changed answer must not verify");
+        // its own KMS certificate, saying it is a security gateway, signed the same way
+        Reply init = post("/keymanagement/identity/v1/init", request("sip:officer-1@police.home.example", "isg:home"));
+        assertEquals(200, init.status(), init.text());
+        assertTrue(init.text().contains("IsSecurityGateway=\"true\"") && init.text().contains("<KmsInit")
+                && init.text().contains("<KmsUri>isg:home</KmsUri><Issuer>CN=home-tls</Issuer>"), init.text());
+        Path initFile = Files.write(dir.resolve("init-answer.xml"), init.body());
+        Process v = new ProcessBuilder("xmlsec1", "--verify", "--trusted-pem", dir.resolve("home-ca.pem").toString(),
+                initFile.toString()).redirectErrorStream(true).start();
+        String vout = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, v.waitFor(), vout);
         // anything else asked of the gateway as KMS is refused by name
         Reply other = post("/keymanagement/identity/v1/keyprov", request("sip:officer-1@police.home.example", "isg:home"));
         assertEquals(404, other.status());
-        assertTrue(kmsError(other)[1].contains("answers certcache only"), other.text());
+        assertTrue(kmsError(other)[1].contains("answers init and certcache only"), other.text());
     }
 
     @Test
