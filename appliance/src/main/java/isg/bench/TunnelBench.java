@@ -72,6 +72,10 @@ public final class TunnelBench {
                         dir.resolve("pin")), AuditLog.inMemory())) {
             pki.vaultIdentity(soft, "home-tls", "isg:home");
             pki.vaultIdentity(hsm, "partner-tls", "isg:partner");
+            if ("kms".equals(System.getProperty("isg.bench.tunnel"))) { // the KMS proxy alone
+                kmsProxy(dir, soft, hsm, seconds);
+                return;
+            }
             if ("throughput".equals(System.getProperty("isg.bench.tunnel"))) { // profiling the data path alone
                 System.out.printf("BENCH tunnel throughput_MBps isg %.1f%n", isgThroughput(dir, soft, hsm, seconds));
                 return;
@@ -119,6 +123,9 @@ public final class TunnelBench {
                 + "</UserDecryptKey><UserSigningKeySSK>" + "cd".repeat(32) + "</UserSigningKeySSK><UserPubTokenPVT>04"
                 + "ef".repeat(64) + "</UserPubTokenPVT></KmsKeySet></KmsKeyProv></KmsMessage></KmsResponse>")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        // the JDK's server writes headers and body apart: without TCP_NODELAY each answer waits out
+        // the client's delayed ACK (40 ms), which would measure the kernel, not the KMS or the gateways
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         com.sun.net.httpserver.HttpServer kms = com.sun.net.httpserver.HttpServer.create(loop(0), 64);
         kms.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
         kms.createContext("/keymanagement/identity/v1/", ex -> {
@@ -154,7 +161,8 @@ public final class TunnelBench {
                         ChannelService.Alarms.NONE);
                 isg.kms.KmsProxy homeProxy = isg.kms.KmsProxy.start(new isg.kms.KmsProxy.Config(loop(0),
                         Map.of("partner", List.of("kms.fire.example")), java.util.Set.of(), null, "isg:home",
-                        Duration.ofSeconds(5), true), home, homePolicy, Clock.systemUTC());
+                        Duration.ofSeconds(5), !"http".equals(System.getProperty("isg.bench.kms"))), home, homePolicy,
+                        Clock.systemUTC());
                 isg.kms.KmsProxy partnerProxy = isg.kms.KmsProxy.start(new isg.kms.KmsProxy.Config(null, Map.of(),
                         java.util.Set.of("kms.fire.example"), java.net.URI.create("http://127.0.0.1:"
                         + kms.getAddress().getPort()), "isg:partner", Duration.ofSeconds(5)), partner, partnerPolicy,
@@ -167,10 +175,11 @@ public final class TunnelBench {
                 Thread.sleep(20);
             }
             // the proxy as deployed: HTTPS (TLS 1.3, the gateway's key in its vault), kept-alive connections
-            String via = "https://127.0.0.1:" + homeProxy.address().getPort() + "/keymanagement/identity/v1/keyprov";
+            String via = (homeProxy.address() != null && "http".equals(System.getProperty("isg.bench.kms")) ? "http" : "https")
+                    + "://127.0.0.1:" + homeProxy.address().getPort() + "/keymanagement/identity/v1/keyprov";
             String direct = "http://127.0.0.1:" + kms.getAddress().getPort() + "/keymanagement/identity/v1/keyprov";
             javax.net.ssl.SSLSocketFactory tls = trusting(dir.resolve("ca.pem"));
-            int clients = 8;
+            int clients = Integer.getInteger("isg.bench.kms.clients", 8);
             keyprov(via, tls, clients, warmUp(seconds));
             keyprov(direct, null, clients, warmUp(seconds));
             long[] g = keyprov(via, tls, clients, seconds);
