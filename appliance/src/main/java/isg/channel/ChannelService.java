@@ -550,16 +550,9 @@ public final class ChannelService implements AutoCloseable {
 
     /** Sends a CONTROL message (a JSON object with a "type") to a partner; false when it is not reachable. */
     public boolean sendControl(String partner, String json) {
-        PartnerLink l = links.get(partner);
-        if (l == null || !l.up()) {
+        PartnerLink l = controlTo(partner, json);
+        if (l == null) {
             return false;
-        }
-        if (controlType(json) == null) {
-            throw new IllegalArgumentException("a control message is a JSON object with a \"type\" string");
-        }
-        if (json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Frame.MAX_PAYLOAD) {
-            // the partner would end the connection over an oversized frame
-            throw new IllegalArgumentException("a control message is at most " + Frame.MAX_PAYLOAD + " octets");
         }
         l.sendControl(json);
         return true;
@@ -570,10 +563,12 @@ public final class ChannelService implements AutoCloseable {
      * answer, which must arrive once); false when the partner is not reachable.
      */
     public boolean sendControlOnce(String partner, String json) {
-        PartnerLink l = links.get(partner);
-        if (l == null || !l.up()) {
-            return false;
-        }
+        PartnerLink l = controlTo(partner, json);
+        return l != null && l.sendControlOnce(json);
+    }
+
+    /** The partner's link if it is up (null if not), after checking {@code json} is a CONTROL message that may be sent. */
+    private PartnerLink controlTo(String partner, String json) {
         if (controlType(json) == null) {
             throw new IllegalArgumentException("a control message is a JSON object with a \"type\" string");
         }
@@ -581,7 +576,8 @@ public final class ChannelService implements AutoCloseable {
             // the partner would end the connection over an oversized frame
             throw new IllegalArgumentException("a control message is at most " + Frame.MAX_PAYLOAD + " octets");
         }
-        return l.sendControlOnce(json);
+        PartnerLink l = links.get(partner);
+        return l == null || !l.up() ? null : l;
     }
 
     /** Calls {@code listener(partner, json)} for each CONTROL message of that type (on an event loop). */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,52 @@ import java.util.function.Function;
  */
 final class ApiCall {
 
+    /** The options every control-API command takes, for its --help. */
+    static final String OPTIONS = String.join("\n",
+            "  --api URL          control API (default http://127.0.0.1:8080)",
+            "  --token-file FILE  the bearer token",
+            "  --ca FILE          for an https API: the CA of its certificate (PEM)",
+            "  --client-cert FILE --client-cert-password-file FILE   PKCS#12 client certificate (mutual TLS)");
+
     private ApiCall() {
+    }
+
+    /** The HTTP client for {@code --api}: with {@code --ca} / {@code --client-cert} when given. */
+    static HttpClient http(Map<String, String> o) throws IOException {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (o.containsKey("--ca") || o.containsKey("--client-cert")) {
+            try {
+                java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+                trust.load(null, null);
+                if (o.containsKey("--ca")) {
+                    try (var in = Files.newInputStream(Path.of(o.get("--ca")))) {
+                        int i = 0;
+                        for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                            trust.setCertificateEntry("ca" + i++, c);
+                        }
+                    }
+                }
+                javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+                tmf.init(o.containsKey("--ca") ? trust : null);
+                javax.net.ssl.KeyManager[] kms = null;
+                if (o.containsKey("--client-cert")) {
+                    char[] pw = Files.readString(Path.of(SessionCommand.need(o, "--client-cert-password-file"))).trim().toCharArray();
+                    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+                    try (var in = Files.newInputStream(Path.of(o.get("--client-cert")))) {
+                        ks.load(in, pw);
+                    }
+                    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+                    kmf.init(ks, pw);
+                    kms = kmf.getKeyManagers();
+                }
+                javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+                ctx.init(kms, tmf.getTrustManagers(), null);
+                b.sslContext(ctx);
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IOException("TLS settings cannot be used: " + e.getMessage(), e);
+            }
+        }
+        return b.build();
     }
 
     /** {@code --name value} pairs after the command; null (and a message) when one has no value. */
@@ -52,7 +98,7 @@ final class ApiCall {
         try {
             String token = Files.readString(Path.of(o.get("--token-file")), StandardCharsets.UTF_8).trim();
             HttpRequest.Builder req = request.apply(api);
-            HttpResponse<String> r = SessionCommand.http(o).send(req.header("Authorization", "Bearer " + token)
+            HttpResponse<String> r = http(o).send(req.header("Authorization", "Bearer " + token)
                     .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() / 100 == 2) {

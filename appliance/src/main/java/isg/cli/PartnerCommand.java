@@ -17,10 +17,7 @@ public final class PartnerCommand {
             "usage: isg partner list|show [--id ID] [--api URL] --token-file FILE [--ca FILE]",
             "  list               every partner: domains, groups, channel state, rules, decisions (JSON)",
             "  show --id ID       one partner",
-            "  --api URL          control API (default http://127.0.0.1:8080)",
-            "  --token-file FILE  the bearer token",
-            "  --ca FILE          for an https API: the CA of its certificate (PEM)",
-            "  --client-cert FILE --client-cert-password-file FILE   PKCS#12 client certificate (mutual TLS)");
+            ApiCall.OPTIONS);
 
     private final PrintStream out;
     private final PrintStream err;

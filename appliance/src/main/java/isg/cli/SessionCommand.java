@@ -2,15 +2,10 @@ package isg.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -23,10 +18,7 @@ public final class SessionCommand {
 
     static final String HELP = String.join("\n",
             "usage: isg session <command> [--api URL] --token-file FILE [options]",
-            "  --api URL          control API (default http://127.0.0.1:8080)",
-            "  --token-file FILE  the bearer token",
-            "  --ca FILE          for an https API: the CA of its certificate (PEM)",
-            "  --client-cert FILE --client-cert-password-file FILE   PKCS#12 client certificate (mutual TLS)",
+            ApiCall.OPTIONS,
             "commands:",
             "  list",
             "  show --id ID",
@@ -40,43 +32,6 @@ public final class SessionCommand {
 
     private final PrintStream out;
     private final PrintStream err;
-    static HttpClient http(Map<String, String> o) throws IOException {
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
-        if (o.containsKey("--ca") || o.containsKey("--client-cert")) {
-            try {
-                java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
-                trust.load(null, null);
-                if (o.containsKey("--ca")) {
-                    try (var in = Files.newInputStream(Path.of(o.get("--ca")))) {
-                        int i = 0;
-                        for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                            trust.setCertificateEntry("ca" + i++, c);
-                        }
-                    }
-                }
-                javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
-                tmf.init(o.containsKey("--ca") ? trust : null);
-                javax.net.ssl.KeyManager[] kms = null;
-                if (o.containsKey("--client-cert")) {
-                    char[] pw = Files.readString(Path.of(need(o, "--client-cert-password-file"))).trim().toCharArray();
-                    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-                    try (var in = Files.newInputStream(Path.of(o.get("--client-cert")))) {
-                        ks.load(in, pw);
-                    }
-                    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
-                    kmf.init(ks, pw);
-                    kms = kmf.getKeyManagers();
-                }
-                javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-                ctx.init(kms, tmf.getTrustManagers(), null);
-                b.sslContext(ctx);
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IOException("TLS settings cannot be used: " + e.getMessage(), e);
-            }
-        }
-        return b.build();
-    }
-
     public SessionCommand(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;

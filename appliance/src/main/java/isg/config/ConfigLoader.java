@@ -268,23 +268,18 @@ public final class ConfigLoader {
 
     /** Globs of group URIs (a system's groups, for the SIP enforcement point): "sip:*@groups.fire.example". */
     private java.util.List<String> groups(Node n, String field) throws ConfigException {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        if (n == null) {
-            return out;
-        }
-        java.util.List<Node> items = n instanceof SequenceNode sq ? sq.getValue() : java.util.List.of(n);
-        for (Node i : items) {
-            String v = scalar(i, field).trim();
-            if (!v.matches("sips?:[^\\s\"'<>,;]{1,250}")) {
-                throw error(i, field, "a group URI pattern like \"sip:*@groups.fire.example\", got '" + v + "'");
-            }
-            out.add(v);
-        }
-        return java.util.List.copyOf(out);
+        return values(n, field, "sips?:[^\\s\"'<>,;]{1,250}", "a group URI pattern like \"sip:*@groups.fire.example\"",
+                false);
     }
 
     /** A partner's MC domains: the KMS URIs its users' key material comes from. */
     private java.util.List<String> domains(Node n, String field) throws ConfigException {
+        return values(n, field, "[A-Za-z0-9][A-Za-z0-9.:@_/-]{0,252}", "a KMS URI like kms.fire.example", true);
+    }
+
+    /** One value or a list of them, each matching {@code pattern} ({@code expected} says how); {@code unique}: no repeats. */
+    private java.util.List<String> values(Node n, String field, String pattern, String expected, boolean unique)
+            throws ConfigException {
         java.util.List<String> out = new java.util.ArrayList<>();
         if (n == null) {
             return out;
@@ -292,10 +287,10 @@ public final class ConfigLoader {
         java.util.List<Node> items = n instanceof SequenceNode sq ? sq.getValue() : java.util.List.of(n);
         for (Node i : items) {
             String v = scalar(i, field).trim();
-            if (!v.matches("[A-Za-z0-9][A-Za-z0-9.:@_/-]{0,252}")) {
-                throw error(i, field, "a KMS URI like kms.fire.example, got '" + v + "'");
+            if (!v.matches(pattern)) {
+                throw error(i, field, expected + ", got '" + v + "'");
             }
-            if (out.contains(v)) {
+            if (unique && out.contains(v)) {
                 throw error(i, field, v + " is listed twice");
             }
             out.add(v);
