@@ -23,7 +23,7 @@ public final class TamperGuard {
 
     /** What happened, for status and alarms. */
     public record Zeroisation(String cause, long sessionsWiped, long keysWipedAtNanos, int vaultKeysDestroyed,
-            String vaultResult) {
+            String vaultResult, List<String> errors) {
     }
 
     private final Relay relay;
@@ -55,12 +55,35 @@ public final class TamperGuard {
         return last;
     }
 
-    /** Zeroises now; the first call does the work, later ones only report again. */
+    /**
+     * Zeroises now. Every step runs whatever the steps before it did: a wiper that throws is
+     * reported (in {@link Zeroisation#errors()}, the log and the listeners) and the next one, the
+     * vault and the alarm LED still run. The first call does the work; a repeated trigger (the
+     * loop bouncing, the button held again) only reports the first zeroisation again.
+     */
     public synchronized Zeroisation zeroise(String cause) {
+        if (last != null) {
+            LOG.log(System.Logger.Level.WARNING, "zeroise again (" + cause + "): already zeroised ("
+                    + last.cause() + "); reporting again");
+            notifyListeners(last);
+            return last;
+        }
         long t0 = System.nanoTime();
-        long wiped = relay.zeroise();
+        List<String> errors = new java.util.ArrayList<>();
+        long wiped = 0;
+        try {
+            wiped = relay.zeroise();
+        } catch (RuntimeException | Error e) {
+            errors.add("relay: " + describe(e));
+        }
+        int step = 0;
         for (Runnable w : wipers) {
-            w.run();
+            step++;
+            try {
+                w.run();
+            } catch (RuntimeException | Error e) {
+                errors.add("wiper " + step + ": " + describe(e));
+            }
         }
         long wipedAt = System.nanoTime();
         double millis = (wipedAt - t0) / 1e6;
@@ -71,15 +94,37 @@ public final class TamperGuard {
             result = "zeroised";
         } catch (VaultException e) {
             result = e.reason() + ": " + e.getMessage();
+            errors.add("vault: " + result);
+        } catch (RuntimeException | Error e) {
+            result = "failed: " + describe(e);
+            errors.add("vault: " + result);
         }
-        board.led(Led.ALARM, LedPattern.STEADY);
-        Zeroisation z = new Zeroisation(cause, wiped, wipedAt, destroyed, result);
+        try {
+            board.led(Led.ALARM, LedPattern.STEADY);
+        } catch (RuntimeException | Error e) {
+            errors.add("alarm LED: " + describe(e));
+        }
+        Zeroisation z = new Zeroisation(cause, wiped, wipedAt, destroyed, result, List.copyOf(errors));
         last = z;
         LOG.log(System.Logger.Level.ERROR, "ZEROISED (" + cause + "): " + wiped + " sessions' keys wiped in "
-                + String.format("%.3f", millis) + " ms; vault: " + result + " (" + destroyed + " keys destroyed)");
-        for (Consumer<Zeroisation> l : listeners) {
-            l.accept(z);
-        }
+                + String.format("%.3f", millis) + " ms; vault: " + result + " (" + destroyed + " keys destroyed)"
+                + (errors.isEmpty() ? "" : "; steps that failed: " + String.join("; ", errors)));
+        notifyListeners(z);
         return z;
+    }
+
+    private void notifyListeners(Zeroisation z) {
+        for (Consumer<Zeroisation> l : listeners) {
+            try {
+                l.accept(z);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "reporting the zeroisation failed: " + describe(e));
+            }
+        }
+    }
+
+    /** An exception's class and message only: a wiper's message never carries key bytes, but no stack goes to the panel. */
+    private static String describe(Throwable e) {
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 }

@@ -131,4 +131,37 @@ class TamperTest {
     void holdingTheZeroiseButtonWipesEverything() throws Exception {
         scenario(true);
     }
+
+    @Test
+    void aWiperThatThrowsStopsNothing() throws Exception {
+        try (Lab lab = new Lab(); KeyVault vault = lab.vault("home"); Relay relay = Lab.relay("home", "partner", vault,
+                26400, 4, 1); SimulatedBoard board = new SimulatedBoard(Duration.ofMillis(200))) {
+            Session s = relay.create(new SessionSpec("hop-1", Session.Mode.HOP, "partner",
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000), null, null, null, null,
+                    isg.relay.InterconnectKeys.newNonce()));
+            TamperGuard guard = new TamperGuard(relay, vault, board);
+            java.util.concurrent.atomic.AtomicInteger secondWiperRan = new java.util.concurrent.atomic.AtomicInteger();
+            guard.alsoWipe(() -> {
+                throw new IllegalStateException("key ring busy");
+            });
+            guard.alsoWipe(secondWiperRan::incrementAndGet);
+            java.util.List<TamperGuard.Zeroisation> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+            guard.onZeroised(z -> {
+                throw new IllegalStateException("a broken listener");
+            });
+            guard.onZeroised(reports::add);
+            TamperGuard.Zeroisation z = guard.zeroise("test");
+            assertTrue(s.inside().keysWiped() && s.outside().keysWiped(), "session keys wiped");
+            assertEquals(1, secondWiperRan.get(), "the wiper after the one that threw still ran");
+            assertFalse(vault.healthy(), "the vault is zeroised although a wiper threw");
+            assertEquals(LedPattern.STEADY, board.led(Led.ALARM), "ALARM lit although a wiper threw");
+            assertEquals(java.util.List.of("wiper 1: IllegalStateException: key ring busy"), z.errors());
+            assertEquals(1, reports.size(), "reported to the next listener although one threw");
+            // a repeated trigger reports the same zeroisation again and does nothing else
+            TamperGuard.Zeroisation again = guard.zeroise("tamper loop opened");
+            assertEquals(z, again);
+            assertEquals(1, secondWiperRan.get(), "a repeated trigger runs no wiper again");
+            assertEquals(2, reports.size());
+        }
+    }
 }
