@@ -61,19 +61,28 @@ public final class ConfigLoader {
         return new ConfigException(file + ":" + line + ": " + field + ": " + message);
     }
 
+    /** The largest configuration file read; a larger one is refused before it is parsed. */
+    public static final int MAX_FILE_BYTES = 1024 * 1024;
+    /** Aliases to a list or mapping a file may use (SnakeYAML's own bound against alias bombs). */
+    static final int MAX_ALIASES = 100;
+
     private GatewayConfig read() throws ConfigException {
+        String text = readText();
         Node root;
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            LoaderOptions o = new LoaderOptions();
-            o.setAllowDuplicateKeys(false);
-            root = new Yaml(o).compose(r);
+        LoaderOptions o = new LoaderOptions();
+        o.setAllowDuplicateKeys(false);
+        o.setMaxAliasesForCollections(MAX_ALIASES);
+        o.setCodePointLimit(MAX_FILE_BYTES);
+        try {
+            root = new Yaml(o).compose(new java.io.StringReader(text));
         } catch (MarkedYAMLException e) {
             throw new ConfigException(file + ":" + (e.getProblemMark().getLine() + 1) + ": not valid YAML: "
                     + e.getProblem());
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read: " + e.getMessage());
         } catch (RuntimeException e) {
-            throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
+            throw new ConfigException(file + ":" + aliasLimitLine(text) + ": not valid YAML: " + e.getMessage());
+        }
+        if (root != null) {
+            noDuplicateKeys(root, "", new java.util.IdentityHashMap<>());
         }
         if (!(root instanceof MappingNode)) {
             throw new ConfigException(file + ":1: the file must be a YAML mapping (gateway:, vault:, inside:, ...)");
@@ -564,6 +573,11 @@ public final class ConfigLoader {
      * (resolved when connecting). IPv6 in brackets: [2001:db8::1]:4433.
      */
     private InetSocketAddress endpoint(Node n, String field, boolean names) throws ConfigException {
+        return endpoint(n, field, names, 1);
+    }
+
+    /** As above; a listen address may take port 0 (any free port), with {@code minPort} 0. */
+    private InetSocketAddress endpoint(Node n, String field, boolean names, int minPort) throws ConfigException {
         String v = scalar(n, field).trim();
         int c = v.lastIndexOf(':');
         String host = c > 0 ? v.substring(0, c) : "";
@@ -576,8 +590,9 @@ public final class ConfigLoader {
         } catch (RuntimeException e) {
             port = -1;
         }
-        if (c <= 0 || port < 1 || port > 65535) {
-            throw error(n, field, "host:port (port 1-65535), e.g. 192.0.2.1:4433, got '" + v + "'");
+        if (c <= 0 || port < minPort || port > 65535) {
+            throw error(n, field, (names ? "host:port" : "a numeric IP address with a port") + " (port " + minPort
+                    + "-65535), e.g. 192.0.2.1:4433, got '" + v + "'");
         }
         boolean numeric = host.matches("[0-9.]+") || host.contains(":");
         if (numeric) {
@@ -755,6 +770,85 @@ public final class ConfigLoader {
         return a.equals(b) && ap[0] <= bp[1] && bp[0] <= ap[1];
     }
 
+    /**
+     * The file's text: at most {@link #MAX_FILE_BYTES}, checked before a byte is parsed, and UTF-8
+     * strictly (a byte sequence that is not UTF-8 is named by its line).
+     */
+    private String readText() throws ConfigException {
+        byte[] bytes;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage());
+        }
+        if (bytes.length > MAX_FILE_BYTES) {
+            throw new ConfigException(file + ": the file is larger than " + MAX_FILE_BYTES + " octets (1 MiB), the "
+                    + "most a configuration may be; it was not read");
+        }
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(in).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            int line = 1;
+            for (int i = 0; i < in.position() && i < bytes.length; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new ConfigException(file + ":" + line + ": not UTF-8 (octet " + (in.position() + 1)
+                    + " of the file starts no valid UTF-8 character)");
+        }
+    }
+
+    /** The line of the alias that went past {@link #MAX_ALIASES}, or 0 when the error was something else. */
+    private static int aliasLimitLine(String text) {
+        int aliases = 0;
+        try {
+            for (org.yaml.snakeyaml.events.Event e : new Yaml().parse(new java.io.StringReader(text))) {
+                if (e instanceof org.yaml.snakeyaml.events.AliasEvent && ++aliases > MAX_ALIASES) {
+                    return e.getStartMark().getLine() + 1;
+                }
+            }
+        } catch (RuntimeException e) {
+            // not an alias problem; the caller reports the composer's message
+        }
+        return 0;
+    }
+
+    /**
+     * SnakeYAML checks duplicate keys only when it constructs objects, never when it composes the
+     * node tree read here: every mapping, at every depth, is checked once (aliases are shared nodes).
+     */
+    private void noDuplicateKeys(Node n, String path, java.util.IdentityHashMap<Node, Boolean> seen)
+            throws ConfigException {
+        if (seen.put(n, Boolean.TRUE) != null) {
+            return;
+        }
+        if (n instanceof MappingNode m) {
+            Map<String, Node> keys = new java.util.HashMap<>();
+            for (NodeTuple t : m.getValue()) {
+                String k = t.getKeyNode() instanceof ScalarNode sk ? sk.getValue() : null;
+                if (k != null) {
+                    Node first = keys.putIfAbsent(k, t.getKeyNode());
+                    if (first != null) {
+                        throw error(t.getKeyNode(), path + k, "duplicate key: '" + k + "' is given on line "
+                                + (first.getStartMark().getLine() + 1) + " and again on line "
+                                + (t.getKeyNode().getStartMark().getLine() + 1) + " of the same mapping; give it once");
+                    }
+                }
+                noDuplicateKeys(t.getValueNode(), path + (k == null ? "?" : k) + ".", seen);
+            }
+        } else if (n instanceof SequenceNode sq) {
+            int i = 0;
+            for (Node item : sq.getValue()) {
+                noDuplicateKeys(item, path.isEmpty() ? "[" + i + "]." : path.substring(0, path.length() - 1) + "[" + i
+                        + "].", seen);
+                i++;
+            }
+        }
+    }
+
     private String scalar(Node n, String field) throws ConfigException {
         if (!(n instanceof ScalarNode)) {
             throw error(n, field, "a single value, not a list or mapping");
@@ -862,16 +956,11 @@ public final class ConfigLoader {
                 : v.endsWith("m") ? Duration.ofMinutes(amount) : Duration.ofHours(amount);
     }
 
+    /** A listen address: a numeric IP address and a port (loopback port 8080 when left out). */
     private InetSocketAddress socket(Map<String, Node> m, String key, String field) throws ConfigException {
-        String v = text(m, key, field, null, false);
-        if (v == null) {
+        if (!m.containsKey(key)) {
             return new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080);
         }
-        int c = v.lastIndexOf(':');
-        try {
-            return new InetSocketAddress(InetAddress.getByName(v.substring(0, c)), Integer.parseInt(v.substring(c + 1)));
-        } catch (RuntimeException | UnknownHostException e) {
-            throw error(m.get(key), field, "host:port with a numeric address, e.g. 127.0.0.1:8080, got '" + v + "'");
-        }
+        return endpoint(m.get(key), field, false, 0);
     }
 }

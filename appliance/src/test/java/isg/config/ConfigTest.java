@@ -99,6 +99,49 @@ class ConfigTest {
         assertTrue(m.contains(":23: relay.multicastRemotes: true or false, got 'maybe'"), m);
     }
 
+    @Test
+    void duplicateKeysAreRefusedAtEveryDepthNamingBothLines() throws Exception {
+        // a second control: section must not replace the first
+        String m = refusal(good(30000) + "control:\n  listen: 0.0.0.0:8080\n  tokenFile: other\n");
+        assertTrue(m.contains("isg.yaml:23: control: duplicate key: 'control' is given on line 20 and again on line 23"), m);
+        // a second masterKey inside one partner (it once turned into a transport key)
+        m = refusal(good(30000).replace("    masterKey: \"pkcs11:object=partner-a-master\"\n",
+                "    masterKey: \"pkcs11:object=partner-a-master\"\n    masterKey: \"pkcs11:object=kek\"\n"));
+        assertTrue(m.contains("isg.yaml:17: partners.partner-a.masterKey: duplicate key: 'masterKey' is given on line 16 "
+                + "and again on line 17"), m);
+        // two partners of one id, and a duplicate inside a flow mapping in a list
+        m = refusal(good(30000).replace("limits:", "  partner-a:\n    masterKey: \"pkcs11:object=x\"\nlimits:"));
+        assertTrue(m.contains("isg.yaml:17: partners.partner-a: duplicate key"), m);
+        m = refusal(good(30000) + "policy:\n  - {rule: a, decision: allow, decision: deny}\n");
+        assertTrue(m.contains("isg.yaml:24: policy[0].decision: duplicate key"), m);
+    }
+
+    @Test
+    void oversizedBadlyEncodedAndAliasBombFilesAreRefusedNamingWhere() throws Exception {
+        Path f = write(good(30000) + "# " + "x".repeat(ConfigLoader.MAX_FILE_BYTES) + "\n");
+        String m = assertThrows(ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+        assertTrue(m.contains("isg.yaml: the file is larger than 1048576 octets (1 MiB)"), m);
+        byte[] yaml = (good(30000) + "# caf\u00e9\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Files.write(f, yaml);
+        m = assertThrows(ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
+        assertTrue(m.contains("isg.yaml:23: not UTF-8"), m);
+        StringBuilder bomb = new StringBuilder(good(30000)).append("x0: &a [1, 2]\n");
+        for (int i = 1; i <= 6; i++) {
+            bomb.append("x").append(i).append(": &").append((char) ('a' + i)).append(" [")
+                    .append(String.join(", ", java.util.Collections.nCopies(30, "*" + (char) ('a' + i - 1)))).append("]\n");
+        }
+        m = refusal(bomb.toString());
+        assertTrue(m.matches("(?s).*isg\\.yaml:(2[4-9]|3[0-9]): not valid YAML: .*aliases.*"), m);
+    }
+
+    @Test
+    void theControlListenAddressIsNumericAsItsErrorSays() throws Exception {
+        String m = refusal(good(30000).replace("listen: 127.0.0.1:0", "listen: localhost:8080"));
+        assertTrue(m.contains(":21: control.listen: a numeric IP address with a port, got 'localhost:8080'"), m);
+        assertEquals(8081, ConfigLoader.load(write(good(30000).replace("listen: 127.0.0.1:0", "listen: \"[::1]:8081\"")))
+                .controlListen().getPort());
+    }
+
     private String withChannel(int base, String channel, String partnerChannel) {
         return good(base).replace("    masterKey: \"pkcs11:object=partner-a-master\"\n",
                 "    masterKey: \"pkcs11:object=partner-a-master\"\n" + partnerChannel) + channel;
