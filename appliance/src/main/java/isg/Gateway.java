@@ -43,7 +43,9 @@ public final class Gateway implements AutoCloseable {
     private final isg.policy.PolicyPoint policy;
     /** The KMS proxy; null when not configured. */
     private final isg.kms.KmsProxy kmsProxy;
-    /** Where the channel's alarms go once MQTT is up (they are kept and replayed until then). */
+    /** Every alarm the box knows, from its start; MQTT publishes them. */
+    private final isg.status.AlarmRegistry alarms = new isg.status.AlarmRegistry();
+    /** Where the channel's events go once MQTT is up. */
     private volatile isg.status.MqttStatus alarmsTo;
     private volatile GatewayConfig config;
 
@@ -51,8 +53,9 @@ public final class Gateway implements AutoCloseable {
         this.file = file;
         this.config = ConfigLoader.load(file);
         GatewayConfig c = config;
+        checkFiles(c);
         Path auditFile = c.audit() != null ? c.audit() : file.toAbsolutePath().resolveSibling("isg-audit.jsonl");
-        this.audit = new AuditLog(auditFile);
+        this.audit = new AuditLog(auditFile, java.time.Clock.systemUTC(), c.auditMaxBytes(), c.auditKeep());
         if (c.vaultKind().equals("pkcs11")) {
             this.vault = Pkcs11Vault.open(new Pkcs11Config(c.module(), c.token(), c.pinFile()), audit);
         } else {
@@ -73,18 +76,12 @@ public final class Gateway implements AutoCloseable {
                 c.relay().gatewayId(), java.time.Clock.systemUTC(), audit, new isg.channel.ChannelService.Alarms() {
                     @Override
                     public void raise(String name, String detail) {
-                        isg.status.MqttStatus m = alarmsTo;
-                        if (m != null) {
-                            m.raiseAlarm(name, detail);
-                        }
+                        alarms.raise(name, detail);
                     }
 
                     @Override
                     public void clear(String name) {
-                        isg.status.MqttStatus m = alarmsTo;
-                        if (m != null) {
-                            m.clearAlarm(name);
-                        }
+                        alarms.clear(name);
                     }
 
                     @Override
@@ -113,13 +110,45 @@ public final class Gateway implements AutoCloseable {
         if (kmsProxy != null) {
             channel.addReport("kmsProxy", new isg.channel.ChannelService.Report(kmsProxy::statusJson, kmsProxy::prometheus));
         }
-        this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile(), c.controlTls(), mc, channel);
+        this.control = new ControlServer(relay, c.controlListen(), c.controlTokenFile(), c.controlTls(), mc, channel,
+                c.controlLimits());
+        control.audit(audit);
+        control.reloader(this::reload);
         control.partners(new PartnerView(() -> config, channel, policy));
         this.panel = new isg.box.FrontPanel(board, relay, vault);
         this.guard = new isg.box.TamperGuard(relay, vault, board);
         if (mc != null) {
             guard.alsoWipe(mc::close);
         }
+        alarms.declare("tamper", "vault");
+        if (channel != null) {
+            alarms.declare("cert-expiry:local");
+            for (String p : c.channel().partners().keySet()) {
+                alarms.declare("partner-down:" + p, "cert-expiry:" + p);
+            }
+        }
+        guard.onZeroised(z -> alarms.raise("tamper", z.cause()));
+        vault.onEvent(e -> {
+            if (e.kind() == isg.hsm.VaultEvent.Kind.DOWN) {
+                alarms.raise("vault", e.detail());
+            } else if (e.kind() == isg.hsm.VaultEvent.Kind.UP) {
+                alarms.clear("vault");
+            }
+        });
+        control.alarms(new ControlServer.Alarms() {
+            @Override
+            public String list() {
+                return alarms.json();
+            }
+
+            @Override
+            public String ack(String name) throws RelayException {
+                return acknowledge(name);
+            }
+        });
+        guard.onZeroised(z -> audit.event(isg.hsm.Actor.INTERNAL, "tamper", java.util.Map.of("cause", z.cause(),
+                "sessionsWiped", Long.toString(z.sessionsWiped()), "vault", z.vaultResult()),
+                z.errors().isEmpty() ? "OK" : "INCOMPLETE", z.errors().isEmpty() ? null : String.join("; ", z.errors())));
         if (channel != null) {
             // a tampered box stops talking to its partners (its identity key is going with the vault)
             guard.alsoWipe(channel::abort);
@@ -130,13 +159,14 @@ public final class Gateway implements AutoCloseable {
             try {
                 m = new isg.status.MqttStatus(new isg.status.MqttStatus.Options(c.mqttBroker(), c.mqttPrefix(),
                         c.relay().gatewayId(), c.mqttCredentials(), c.mqttMetricsSeconds(), 1000, c.mqttCa(),
-                        c.mqttClientKeyStore(), c.mqttClientKeyStorePassword()), report::state, report::metrics);
+                        c.mqttClientKeyStore(), c.mqttClientKeyStorePassword(), c.mqttClientId()), report::state,
+                        report::metrics);
             } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
                 throw new IOException("MQTT broker URI " + c.mqttBroker() + ": " + e.getMessage(), e);
             }
             isg.status.MqttStatus status = m;
+            status.follow(alarms);
             guard.onZeroised(z -> {
-                status.raiseAlarm("tamper", z.cause());
                 status.event("zeroised", z.cause() + "; " + z.sessionsWiped() + " sessions wiped; vault " + z.vaultResult());
                 status.stateChanged();
             });
@@ -146,20 +176,12 @@ public final class Gateway implements AutoCloseable {
                     status.stateChanged();
                 });
             }
-            vault.onEvent(e -> {
-                if (e.kind() == isg.hsm.VaultEvent.Kind.DOWN) {
-                    status.raiseAlarm("vault", e.detail());
-                } else if (e.kind() == isg.hsm.VaultEvent.Kind.UP) {
-                    status.clearAlarm("vault");
-                }
-                status.stateChanged();
-            });
+            vault.onEvent(e -> status.stateChanged());
         }
         this.mqtt = m;
         if (channel != null && m != null) {
             isg.status.MqttStatus status = m;
             alarmsTo = status;
-            channel.activeAlarms().forEach(status::raiseAlarm);
             channel.onChange(status::stateChanged);
             status.partners(java.util.List.copyOf(c.channel().partners().keySet()));
         }
@@ -172,6 +194,63 @@ public final class Gateway implements AutoCloseable {
 
     public Relay relay() {
         return relay;
+    }
+
+    public isg.status.AlarmRegistry alarms() {
+        return alarms;
+    }
+
+    /**
+     * An operator's acknowledgement of a latched alarm. Only tamper latches: it is cleared once the
+     * tamper loop is closed again (the box stays zeroised, refusing sessions, until it is re-keyed
+     * and restarted; its state says so). Every other alarm clears itself when its condition ends.
+     */
+    String acknowledge(String name) throws RelayException {
+        isg.status.AlarmRegistry.State s = alarms.state(name);
+        if (s == null) {
+            throw new RelayException(404, "no alarm '" + name + "'; GET /alarms lists them");
+        }
+        if (!name.equals("tamper")) {
+            throw new RelayException(409, "alarm '" + name + "' is not latched: it clears itself when its condition ends");
+        }
+        if (!s.active()) {
+            throw new RelayException(409, "alarm 'tamper' is not active");
+        }
+        if (!board.tamperLoopClosed()) {
+            throw new RelayException(409, "the tamper loop is still open: close it before acknowledging the alarm");
+        }
+        alarms.clear(name);
+        LOG.log(System.Logger.Level.WARNING, "tamper alarm acknowledged; the box stays zeroised until it is re-keyed "
+                + "and restarted");
+        return alarms.state(name).json();
+    }
+
+    /**
+     * Refuses to start on a file someone else could change (the configuration names the PKCS#11
+     * module to load: a writable one is code execution) or, for a secret, read; and warns when
+     * running as root.
+     */
+    private static void checkFiles(GatewayConfig c) throws IOException {
+        isg.hsm.SecureFiles.checkOwnedAndPrivate(c.file(), "the configuration file", false);
+        isg.hsm.SecureFiles.checkOwnedAndPrivate(c.module(), "the PKCS#11 module", false);
+        isg.hsm.SecureFiles.checkOwnedAndPrivate(c.controlTokenFile(), "the control API token file", true);
+        isg.hsm.SecureFiles.checkOwnedAndPrivate(c.passphraseFile(), "the keystore passphrase file", true);
+        isg.hsm.SecureFiles.checkOwnedAndPrivate(c.keystore(), "the software token", true);
+        isg.hsm.SecureFiles.checkOwnedAndPrivate(c.pinFile(), "the PIN file", true);
+        isg.hsm.SecureFiles.checkOwnedAndPrivate(c.mqttCredentials(), "the MQTT credentials file", true);
+        isg.hsm.SecureFiles.checkOwnedAndPrivate(c.mqttClientKeyStore(), "the MQTT client key store", true);
+        isg.hsm.SecureFiles.checkOwnedAndPrivate(c.mqttClientKeyStorePassword(), "the MQTT key store password file", true);
+        isg.hsm.SecureFiles.checkOwnedAndPrivate(c.mqttCa(), "the MQTT broker's CA file", false);
+        if (c.controlTls() != null) {
+            isg.hsm.SecureFiles.checkOwnedAndPrivate(c.controlTls().keyStore(), "the control API key store", true);
+            isg.hsm.SecureFiles.checkOwnedAndPrivate(c.controlTls().keyStorePasswordFile(),
+                    "the control API key store password file", true);
+            isg.hsm.SecureFiles.checkOwnedAndPrivate(c.controlTls().clientCa(), "the control API client CA file", false);
+        }
+        if (isg.hsm.SecureFiles.currentUid() == 0) {
+            LOG.log(System.Logger.Level.WARNING, "running as root: the appliance image runs ISG as its own user; "
+                    + "a gateway needs no root privilege for ports above 1023");
+        }
     }
 
     public KeyVault vault() {
@@ -211,22 +290,42 @@ public final class Gateway implements AutoCloseable {
         return policy;
     }
 
-    /** Re-reads the configuration file; throws (and changes nothing) when it cannot be applied. */
-    public synchronized void reload() throws ConfigException, RelayException {
+    /**
+     * Top-level sections read once at start: a reload that changes any field in them is refused,
+     * naming the field. The rest is applied by a reload: {@code limits}, {@code relay} (as far as
+     * {@link Relay#reconfigure} allows), the partners' interconnect keys, {@code policy}, and the
+     * control API token file's content.
+     */
+    static final java.util.List<String> RESTART_ONLY = java.util.List.of("gateway", "vault", "inside", "outside",
+            "crypto", "control", "board", "mqtt", "mc", "channel", "kmsProxy", "ownGroups");
+    /** Fields of each partner read once at start. */
+    static final java.util.Set<String> PARTNER_RESTART_ONLY = java.util.Set.of("channel", "domains", "groups");
+
+    /**
+     * Re-reads the configuration file and the token file, and applies them whole or not at all:
+     * a file that does not validate, a token file that cannot be used, or a change to a field
+     * only a restart can change throws (naming the field) and leaves everything as it was.
+     * Answers what was applied.
+     */
+    public synchronized String reload() throws ConfigException, RelayException {
         GatewayConfig next = ConfigLoader.load(file);
-        if (!java.util.Objects.equals(next.channel(), config.channel())) {
-            throw new ConfigException(file + ": channel: the channel between gateways (channel: and partners.<id>.channel) "
-                    + "changed; that takes a restart, and the running configuration stays in force");
+        GatewayConfig now = config;
+        for (String section : RESTART_ONLY) {
+            String field = firstDifference(section, now.tree().get(section), next.tree().get(section));
+            if (field != null) {
+                throw restart(field);
+            }
         }
-        if (!java.util.Objects.equals(next.kmsProxy(), config.kmsProxy())
-                || !java.util.Objects.equals(next.partnerDomains(), config.partnerDomains())) {
-            throw new ConfigException(file + ": kmsProxy: the KMS proxy or a partner's domains changed; that takes a "
-                    + "restart, and the running configuration stays in force");
+        String field = firstDifference("partners", partnerFixed(now.tree()), partnerFixed(next.tree()));
+        if (field != null) {
+            throw restart(field);
         }
-        if (!java.util.Objects.equals(next.partnerGroups(), config.partnerGroups())
-                || !java.util.Objects.equals(next.ownGroups(), config.ownGroups())) {
-            throw new ConfigException(file + ": ownGroups: the group URIs (ownGroups or a partner's groups) changed; that "
-                    + "takes a restart, and the running configuration stays in force");
+        java.util.function.BooleanSupplier token;
+        try {
+            token = control.prepareToken();
+        } catch (IOException e) {
+            throw new ConfigException(file + ": control.tokenFile: " + e.getMessage()
+                    + "; the running configuration and token stay in force");
         }
         relay.reconfigure(next.relay());
         if (policy != null) {
@@ -234,7 +333,83 @@ public final class Gateway implements AutoCloseable {
             policy.replace(next.policy());
         }
         config = next;
-        LOG.log(System.Logger.Level.INFO, "configuration reloaded from " + file);
+        java.util.List<String> applied = new java.util.ArrayList<>();
+        for (String section : java.util.List.of("limits", "relay", "partners", "policy")) {
+            if (firstDifference(section, now.tree().get(section), next.tree().get(section)) != null) {
+                applied.add(section);
+            }
+        }
+        if (token.getAsBoolean()) {
+            applied.add("control token (the old one no longer works)");
+        }
+        String what = applied.isEmpty() ? "nothing changed" : "applied " + String.join(", ", applied);
+        LOG.log(System.Logger.Level.INFO, "configuration reloaded from " + file + ": " + what);
+        return what;
+    }
+
+    /** Reloads for a signal, and audits it (a control API reload is audited by the API, with its client). */
+    public String reload(String trigger) throws ConfigException, RelayException {
+        try {
+            String what = reload();
+            audit.event(isg.hsm.Actor.INTERNAL, "reload", java.util.Map.of("trigger", trigger), "OK", what);
+            return what;
+        } catch (ConfigException | RelayException e) {
+            audit.event(isg.hsm.Actor.INTERNAL, "reload", java.util.Map.of("trigger", trigger), "REFUSED", e.getMessage());
+            throw e;
+        }
+    }
+
+    private ConfigException restart(String field) {
+        return new ConfigException(file + ": " + field + ": changed, and only a restart applies it; the running "
+                + "configuration stays in force");
+    }
+
+    /** Each partner's fields read once at start (its channel, domains, groups); partners without any are left out. */
+    @SuppressWarnings("unchecked")
+    private static Object partnerFixed(java.util.Map<String, Object> tree) {
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        if (tree.get("partners") instanceof java.util.Map<?, ?> partners) {
+            ((java.util.Map<String, Object>) partners).forEach((id, p) -> {
+                if (p instanceof java.util.Map<?, ?> fields) {
+                    java.util.Map<String, Object> fixed = new java.util.LinkedHashMap<>();
+                    ((java.util.Map<String, Object>) fields).forEach((k, v) -> {
+                        if (PARTNER_RESTART_ONLY.contains(k)) {
+                            fixed.put(k, v);
+                        }
+                    });
+                    if (!fixed.isEmpty()) {
+                        out.put(id, fixed);
+                    }
+                }
+            });
+        }
+        return out;
+    }
+
+    /** The dotted path of the first place two configuration trees differ, or null when they are the same. */
+    static String firstDifference(String path, Object a, Object b) {
+        if (a instanceof java.util.Map<?, ?> ma && b instanceof java.util.Map<?, ?> mb) {
+            java.util.Set<Object> keys = new java.util.LinkedHashSet<>(ma.keySet());
+            keys.addAll(mb.keySet());
+            for (Object k : keys) {
+                String d = firstDifference(path + "." + k, ma.get(k), mb.get(k));
+                if (d != null) {
+                    return d;
+                }
+            }
+            return null;
+        }
+        if (a instanceof java.util.List<?> la && b instanceof java.util.List<?> lb) {
+            for (int i = 0; i < Math.max(la.size(), lb.size()); i++) {
+                String d = firstDifference(path + "[" + i + "]", i < la.size() ? la.get(i) : null,
+                        i < lb.size() ? lb.get(i) : null);
+                if (d != null) {
+                    return d;
+                }
+            }
+            return null;
+        }
+        return java.util.Objects.equals(a, b) ? null : path;
     }
 
     @Override

@@ -24,7 +24,9 @@ public final class Main {
             "  bench [--quick] [--no-libsrtp]",
             "                      self-test, then packets/s of the engine (jdk and fips backends) and of",
             "                      libsrtp on this machine, as BENCH / BENCH-ALLOC / BENCH-RATIO lines",
-            "  run --config FILE   run a gateway: vault, relay and control API from a YAML file; SIGHUP reloads it",
+            "  run --config FILE   run a gateway: vault, relay and control API from a YAML file",
+            "  reload              re-read a running gateway's configuration and token file (isg reload --help)",
+            "  alarm ack NAME      clear a latched alarm once its cause is dealt with (isg alarm --help)",
             "  demo [--seconds N] [--mqtt tcp://host:port]",
             "                      two gateways on loopback with MC endpoints streaming through them both ways",
             "                      (one reprotect, one hop session); a status line per second; Ctrl-C stops it",
@@ -49,7 +51,11 @@ public final class Main {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        String command = args.length == 0 ? "help" : args[0];
+        if (args.length == 0) {
+            err.println(USAGE);
+            return EXIT_USAGE;
+        }
+        String command = args[0];
         List<String> options = List.of(args).subList(Math.min(1, args.length), args.length);
         try {
             switch (command) {
@@ -115,6 +121,9 @@ public final class Main {
                     return new isg.cli.KeysCommand(out, err).run(options);
                 case "partner":
                     return new isg.cli.PartnerCommand(out, err).run(options);
+                case "reload":
+                case "alarm":
+                    return new isg.cli.AdminCommand(out, err).run(command, options);
                 case "help":
                 case "--help":
                 case "-h":
@@ -139,20 +148,27 @@ public final class Main {
             err.println("isg run: " + e.getMessage());
             return e instanceof isg.config.ConfigException ? 78 : 69;
         }
-        out.println("gateway " + g.config().relay().gatewayId() + " running; control API on " + g.control().address()
-                + "; SIGHUP reloads " + file + ", SIGTERM/Ctrl-C stops");
+        String reloadHow = "POST /reload on the control API (isg reload) reloads " + file;
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+            sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
                 try {
-                    g.reload();
-                    out.println("configuration reloaded");
+                    out.println("configuration reloaded: " + g.reload("SIGHUP"));
                 } catch (isg.config.ConfigException | isg.relay.RelayException e) {
                     err.println("reload refused, the running configuration stays: " + e.getMessage());
                 }
             });
+            if (before == sun.misc.SignalHandler.SIG_IGN) {
+                // started under nohup (or with SIGHUP ignored otherwise): the JVM installs no handler then
+                err.println("SIGHUP is ignored in this process (started under nohup?): it does not reload; use "
+                        + "isg reload");
+            } else {
+                reloadHow = "SIGHUP or " + reloadHow;
+            }
         } catch (IllegalArgumentException noSignal) {
-            err.println("no SIGHUP on this platform: reload by restarting");
+            err.println("no SIGHUP on this platform: use isg reload");
         }
+        out.println("gateway " + g.config().relay().gatewayId() + " running; control API on " + g.control().address()
+                + "; " + reloadHow + "; SIGTERM/Ctrl-C stops");
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             g.close();

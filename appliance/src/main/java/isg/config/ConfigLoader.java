@@ -66,6 +66,7 @@ public final class ConfigLoader {
     /** Aliases to a list or mapping a file may use (SnakeYAML's own bound against alias bombs). */
     static final int MAX_ALIASES = 100;
 
+    @SuppressWarnings("unchecked")
     private GatewayConfig read() throws ConfigException {
         String text = readText();
         Node root;
@@ -95,7 +96,11 @@ public final class ConfigLoader {
             throw error(gateway.get("id"), "gateway.id", "1-64 characters of A-Z a-z 0-9 . _ -, got '" + id + "'");
         }
         Map<String, Node> vault = section(top, "vault", root, Set.of("kind", "keystore", "passphraseFile", "module",
-                "token", "pinFile", "audit"));
+                "token", "pinFile", "audit", "auditMaxBytes", "auditKeep"));
+        long auditMaxBytes = vault.containsKey("auditMaxBytes") ? integer(vault, "auditMaxBytes", "vault.auditMaxBytes",
+                64 * 1024, Integer.MAX_VALUE) : isg.hsm.AuditLog.DEFAULT_MAX_BYTES;
+        int auditKeep = vault.containsKey("auditKeep") ? integer(vault, "auditKeep", "vault.auditKeep", 1, 100)
+                : isg.hsm.AuditLog.DEFAULT_KEEP;
         String kind = text(vault, "kind", "vault.kind", root, true);
         Path keystore = null;
         Path pass = null;
@@ -167,8 +172,17 @@ public final class ConfigLoader {
         if (!backend.equals("jdk") && !backend.equals("fips")) {
             throw error(crypto.get("backend"), "crypto.backend", "jdk or fips, got '" + backend + "'");
         }
-        Map<String, Node> control = section(top, "control", root, Set.of("listen", "tokenFile", "tls"));
+        Map<String, Node> control = section(top, "control", root, Set.of("listen", "tokenFile", "tls", "maxConnections",
+                "idleTimeout", "requestTimeout"));
         InetSocketAddress listen = socket(control, "listen", "control.listen");
+        isg.control.ControlServer.Limits dl = isg.control.ControlServer.Limits.DEFAULT;
+        isg.control.ControlServer.Limits controlLimits = new isg.control.ControlServer.Limits(
+                control.containsKey("maxConnections") ? integer(control, "maxConnections", "control.maxConnections", 1,
+                        10_000) : dl.maxConnections(),
+                control.containsKey("idleTimeout") ? positive(control.get("idleTimeout"), "control.idleTimeout")
+                        : dl.idleTimeout(),
+                control.containsKey("requestTimeout") ? positive(control.get("requestTimeout"), "control.requestTimeout")
+                        : dl.requestTimeout());
         Path tokenFile = path(control, "tokenFile", "control.tokenFile", true);
         isg.control.ControlServer.Tls controlTls = null;
         if (control.containsKey("tls")) {
@@ -195,9 +209,17 @@ public final class ConfigLoader {
         Path mqttCa = null;
         Path mqttKs = null;
         Path mqttKsPass = null;
+        String mqttClientId = null;
         if (top.containsKey("mqtt")) {
             Map<String, Node> mq = map(top.get("mqtt"), "mqtt.", Set.of("broker", "prefix", "credentialsFile",
-                    "metricsSeconds", "caFile", "clientKeyStore", "clientKeyStorePasswordFile"));
+                    "metricsSeconds", "caFile", "clientKeyStore", "clientKeyStorePasswordFile", "clientId"));
+            if (mq.containsKey("clientId")) {
+                mqttClientId = text(mq, "clientId", "mqtt.clientId", top.get("mqtt"), true);
+                if (!mqttClientId.matches("[A-Za-z0-9._-]{1,64}")) {
+                    throw error(mq.get("clientId"), "mqtt.clientId", "1-64 characters of A-Z a-z 0-9 . _ -, unique "
+                            + "among the broker's clients, got '" + mqttClientId + "'");
+                }
+            }
             mqttCa = path(mq, "caFile", "mqtt.caFile", false);
             mqttKs = path(mq, "clientKeyStore", "mqtt.clientKeyStore", false);
             mqttKsPass = path(mq, "clientKeyStorePasswordFile", "mqtt.clientKeyStorePasswordFile", mqttKs != null);
@@ -272,7 +294,26 @@ public final class ConfigLoader {
         return new GatewayConfig(file, relay, kind, keystore, pass, module, token, pin, audit, listen, tokenFile,
                 boardKind, pins, broker, prefix, mqttCred, metricsSeconds, mqttCa, mqttKs, mqttKsPass, controlTls, mc,
                 channel, java.util.Map.copyOf(partnerDomains), policy, kmsProxy, java.util.Map.copyOf(partnerGroups),
-                groups(top.get("ownGroups"), "ownGroups"));
+                groups(top.get("ownGroups"), "ownGroups"), controlLimits, mqttClientId, auditMaxBytes, auditKeep,
+                (Map<String, Object>) tree(root));
+    }
+
+    /**
+     * The file as plain values (mappings in order, lists, scalar texts): what a reload compares to
+     * tell which fields changed.
+     */
+    private static Object tree(Node n) {
+        if (n instanceof MappingNode m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (NodeTuple t : m.getValue()) {
+                out.put(t.getKeyNode() instanceof ScalarNode k ? k.getValue() : "?", tree(t.getValueNode()));
+            }
+            return java.util.Collections.unmodifiableMap(out);
+        }
+        if (n instanceof SequenceNode sq) {
+            return sq.getValue().stream().map(ConfigLoader::tree).toList();
+        }
+        return n instanceof ScalarNode sc ? sc.getValue() : "";
     }
 
     /** Globs of group URIs (a system's groups, for the SIP enforcement point): "sip:*@groups.fire.example". */

@@ -17,6 +17,11 @@ import java.nio.file.Path;
  * @param kmsProxy null when the gateway proxies no KMS requests
  * @param partnerGroups partner id → globs of its group URIs
  * @param ownGroups globs of our group URIs
+ * @param controlLimits the control API's connection limit and timeouts
+ * @param mqttClientId the MQTT client id; null for the default (unique per box)
+ * @param auditMaxBytes the audit log's size at which it is rotated
+ * @param auditKeep rotated audit files kept
+ * @param tree the whole file as plain values, to tell what a reload changes
  */
 public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path keystore, Path passphraseFile,
         Path module, String token, Path pinFile, Path audit, InetSocketAddress controlListen, Path controlTokenFile,
@@ -25,5 +30,6 @@ public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path
         isg.control.ControlServer.Tls controlTls, isg.mc.McConfig mc, isg.channel.ChannelConfig channel,
         java.util.Map<String, java.util.List<String>> partnerDomains, isg.policy.Policy policy,
         isg.kms.KmsProxy.Config kmsProxy, java.util.Map<String, java.util.List<String>> partnerGroups,
-        java.util.List<String> ownGroups) {
+        java.util.List<String> ownGroups, isg.control.ControlServer.Limits controlLimits, String mqttClientId,
+        long auditMaxBytes, int auditKeep, java.util.Map<String, Object> tree) {
 }

@@ -49,73 +49,138 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private static final System.Logger LOG = System.getLogger(ControlHandler.class.getName());
 
     private final Relay relay;
-    private final byte[] token;
+    private final Token token;
     private final isg.mc.McPlane mc;
     private final isg.channel.ChannelService channel;
-
-    ControlHandler(Relay relay, byte[] token, isg.mc.McPlane mc) {
-        this(relay, token, mc, null);
-    }
-
     /** The partner view, read when asked (it is set once the gateway has it); null for none. */
-    private java.util.function.Supplier<Partners> partners = () -> null;
+    private final java.util.function.Supplier<Partners> partners;
+    private final ControlServer server;
 
-    ControlHandler(Relay relay, byte[] token, isg.mc.McPlane mc, isg.channel.ChannelService channel,
-            java.util.function.Supplier<Partners> partners) {
-        this(relay, token, mc, channel);
-        this.partners = partners;
-    }
-
-    ControlHandler(Relay relay, byte[] token, isg.mc.McPlane mc, isg.channel.ChannelService channel) {
+    ControlHandler(Relay relay, Token token, isg.mc.McPlane mc, isg.channel.ChannelService channel,
+            java.util.function.Supplier<Partners> partners, ControlServer server) {
         this.relay = relay;
         this.token = token;
         this.mc = mc;
         this.channel = channel;
+        this.partners = partners;
+        this.server = server;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (req.decoderResult().isFailure()) {
+            // before the token is looked at: a request that is not HTTP as RFC 9112 has it gets no further
+            Throwable cause = req.decoderResult().cause();
+            FullHttpResponse res = cause instanceof io.netty.handler.codec.http.TooLongHttpLineException
+                    ? error(414, "the request line is longer than " + ControlServer.MAX_REQUEST_LINE + " octets")
+                    : cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException
+                            ? error(431, "the request's headers are longer than " + ControlServer.MAX_HEADERS + " octets")
+                            : error(400, "not a valid HTTP/1.1 request: " + cause.getMessage());
+            HttpUtil.setKeepAlive(res, false);
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         FullHttpResponse res;
+        String created = null;
         try {
-            res = route(req);
+            res = route(ctx, req);
+            if (res.status().code() == 201 && req.method().equals(HttpMethod.POST) && pathOf(req).equals("/sessions")) {
+                created = res.headers().get(HttpHeaderNames.LOCATION).substring("/sessions/".length());
+            }
         } catch (RelayException e) {
             res = error(e.status(), e.getMessage());
             if (e instanceof MethodNotAllowed) {
                 res.headers().set(HttpHeaderNames.ALLOW, ((MethodNotAllowed) e).allow);
             }
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "control request " + req.method() + " " + req.uri() + " failed", e);
+            LOG.log(System.Logger.Level.ERROR, "control request " + req.method() + " " + pathOf(req) + " failed", e);
             res = error(500, "internal error: " + e.getClass().getSimpleName());
+        }
+        if (created != null && !ctx.channel().isActive()) {
+            // the client went away while the session was made: nobody will use it or delete it
+            undo(ctx, created, "the client closed the connection before the answer");
+            return;
         }
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         HttpUtil.setKeepAlive(res, keepAlive);
-        if (keepAlive) {
-            ctx.writeAndFlush(res);
-        } else {
-            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        String undoIfUnsent = created;
+        io.netty.channel.ChannelFuture f = ctx.writeAndFlush(res);
+        f.addListener(done -> {
+            if (!done.isSuccess() && undoIfUnsent != null) {
+                undo(ctx, undoIfUnsent, "the answer could not be sent (" + done.cause().getMessage() + ")");
+            }
+        });
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
         }
     }
 
-    private boolean authenticated(FullHttpRequest req) {
-        String h = req.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        return MessageDigest.isEqual(token, h.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+    private void undo(ChannelHandlerContext ctx, String id, String why) {
+        relay.delete(id);
+        LOG.log(System.Logger.Level.WARNING, "session " + id + " created and deleted again: " + why);
+        server.audit("session-delete", ctx.channel(), java.util.Map.of("session", id), "OK", "undone: " + why);
     }
 
-    private FullHttpResponse route(FullHttpRequest req) throws RelayException {
-        if (!authenticated(req)) {
-            FullHttpResponse r = error(401, "a valid bearer token is required (Authorization: Bearer <token>)");
-            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"isg\"");
-            return r;
-        }
+    private static String pathOf(FullHttpRequest req) {
         String path = req.uri();
         int q = path.indexOf('?');
-        if (q >= 0) {
-            path = path.substring(0, q);
+        return q >= 0 ? path.substring(0, q) : path;
+    }
+
+    static FullHttpResponse unauthorized() {
+        FullHttpResponse r = error(401, "a valid bearer token is required (Authorization: Bearer <token>)");
+        r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"isg\"");
+        return r;
+    }
+
+    private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest req) throws RelayException {
+        String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (!token.accepts(auth)) {
+            server.authFailed(ctx.channel(), auth == null ? "no-token" : "wrong-token");
+            return unauthorized();
         }
+        String path = pathOf(req);
         HttpMethod m = req.method();
+        if (path.equals("/reload")) {
+            requireMethod(m, "POST", HttpMethod.POST);
+            ControlServer.Reloader r = server.reloader();
+            if (r == null) {
+                throw new RelayException(404, "this server has no configuration file to reload");
+            }
+            try {
+                String applied = r.reload();
+                server.audit("reload", ctx.channel(), java.util.Map.of(), "OK", applied);
+                return json(200, "{\"reloaded\":true,\"applied\":" + SessionRequests.JSON.valueToTree(applied) + "}");
+            } catch (Exception e) {
+                server.audit("reload", ctx.channel(), java.util.Map.of(), "REFUSED", e.getMessage());
+                throw new RelayException(409, e.getMessage());
+            }
+        }
+        if (path.equals("/alarms") || path.startsWith("/alarms/")) {
+            ControlServer.Alarms a = server.alarms();
+            if (a == null) {
+                throw new RelayException(404, "this server keeps no alarms");
+            }
+            if (path.equals("/alarms")) {
+                requireMethod(m, "GET", HttpMethod.GET);
+                return json(200, a.list());
+            }
+            String name = path.substring("/alarms/".length());
+            if (!name.endsWith("/ack") || !name.substring(0, name.length() - 4).matches("[A-Za-z0-9:._-]{1,80}")) {
+                throw new RelayException(404, "no resource " + path.replaceAll("[^A-Za-z0-9:._/-]", "?")
+                        + "; alarms are acknowledged at POST /alarms/{name}/ack");
+            }
+            requireMethod(m, "POST", HttpMethod.POST);
+            name = name.substring(0, name.length() - 4);
+            try {
+                String state = a.ack(name);
+                server.audit("alarm-ack", ctx.channel(), java.util.Map.of("alarm", name), "OK", null);
+                return json(200, state);
+            } catch (RelayException e) {
+                server.audit("alarm-ack", ctx.channel(), java.util.Map.of("alarm", name), "REFUSED", e.getMessage());
+                throw e;
+            }
+        }
         if (path.equals("/status")) {
             requireMethod(m, "GET", HttpMethod.GET);
             return json(200, "{\"transport\":\"" + relay.transport() + "\",\"sessions\":" + relay.sessions().size()
@@ -188,6 +253,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     }
                 }
             }
+            server.audit("session-create", ctx.channel(), java.util.Map.of("session", s.id(), "partner", s.partner(),
+                    "mode", s.mode().name()), "OK", null);
             FullHttpResponse r = json(201, s.toJson());
             r.headers().set(HttpHeaderNames.LOCATION, "/sessions/" + s.id());
             return r;
@@ -198,16 +265,22 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 return json(200, session(id).toJson());
             }
             if (m.equals(HttpMethod.DELETE)) {
-                if (!relay.delete(id)) {
+                Session gone = relay.session(id);
+                if (gone == null || !relay.delete(id)) {
                     throw new RelayException(404, "no session '" + id + "'");
                 }
+                server.audit("session-delete", ctx.channel(), java.util.Map.of("session", id, "partner", gone.partner()),
+                        "OK", null);
                 return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
             }
             requireMethod(m, "GET, PATCH, DELETE", HttpMethod.PATCH);
             requireJson(req);
             session(id);
             SessionRequests.Patch p = SessionRequests.patch(SessionRequests.parse(ByteBufUtil.getBytes(req.content())));
-            return json(200, relay.update(id, p.insideRemote(), p.outsideRemote(), p.partnerNonce()).toJson());
+            Session changed = relay.update(id, p.insideRemote(), p.outsideRemote(), p.partnerNonce());
+            server.audit("session-update", ctx.channel(), java.util.Map.of("session", id, "partner", changed.partner(),
+                    "changed", p.describe()), "OK", null);
+            return json(200, changed.toJson());
         }
         if (path.equals("/mikey")) {
             requireMethod(m, "POST", HttpMethod.POST);
@@ -236,7 +309,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 throw new RelayException(422, e.getMessage());
             }
         }
-        throw new RelayException(404, "no resource " + path + "; the API has /sessions, /sessions/{id}, /status, /mikey");
+        throw new RelayException(404, "no resource " + path + "; the API has /sessions, /sessions/{id}, /status, /metrics, "
+                + "/partners, /mikey, /reload");
     }
 
     /**
@@ -334,7 +408,7 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         return r;
     }
 
-    private static FullHttpResponse error(int status, String message) {
+    static FullHttpResponse error(int status, String message) {
         return json(status, "{\"error\":" + SessionRequests.JSON.valueToTree(message) + ",\"status\":" + status + "}");
     }
 }

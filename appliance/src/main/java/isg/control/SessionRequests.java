@@ -38,7 +38,14 @@ import java.util.regex.Pattern;
  */
 final class SessionRequests {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Strict: a key given twice or anything after the object is refused (a proxy and ISG must
+     * never read one request two ways).
+     */
+    static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     private SessionRequests() {
     }
@@ -314,6 +321,21 @@ final class SessionRequests {
 
     /** A PATCH of a session: any of the inside peer, the outside peer, the partner gateway's nonce. */
     record Patch(InetSocketAddress insideRemote, InetSocketAddress outsideRemote, byte[] partnerNonce) {
+        /** What the request changes, for the audit log (the nonce is public, but only its presence is noted). */
+        String describe() {
+            java.util.StringJoiner j = new java.util.StringJoiner(",");
+            if (insideRemote != null) {
+                j.add("inside.remote=" + insideRemote);
+            }
+            if (outsideRemote != null) {
+                j.add("outside.remote=" + outsideRemote);
+            }
+            if (partnerNonce != null) {
+                j.add("outside.partnerNonce");
+            }
+            return j.toString();
+        }
+
     }
 
     /** {"inside":{"remote":"h:p"}} and/or {"outside":{"remote":"h:p","partnerNonce":"hex"}}. */

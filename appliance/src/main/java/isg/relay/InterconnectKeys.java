@@ -90,7 +90,8 @@ public final class InterconnectKeys {
     public static SessionKeys derive(KeyVault vault, String masterUri, SrtpSuite suite, String sessionId, String sender,
             String receiver, byte[] senderNonce, byte[] receiverNonce) throws VaultException {
         byte[] salt = salt(sessionId, sender, receiver, senderNonce, receiverNonce);
-        try (DerivedSrtpKeys d = vault.deriveSrtp(Actor.INTERNAL, masterUri, salt, suite.masterKeyLength(), 0,
+        try (isg.hsm.AuditLog.Context why = isg.hsm.AuditLog.context("session", sessionId);
+                DerivedSrtpKeys d = vault.deriveSrtp(Actor.INTERNAL, masterUri, salt, suite.masterKeyLength(), 0,
                 suite.masterSaltLength())) {
             byte[][] keys = new byte[6][];
             for (int l = 0; l < 6; l++) {

@@ -178,7 +178,10 @@ public final class Relay implements AutoCloseable {
             undo.add(admitted::decrementAndGet);
             RelayConfig c = config;
             String masterUri = c.partners().get(spec.partner());
-            KeyInfo master = vault.info(Actor.INTERNAL, masterUri);
+            KeyInfo master;
+            try (isg.hsm.AuditLog.Context why = isg.hsm.AuditLog.context("session", spec.id())) {
+                master = vault.info(Actor.INTERNAL, masterUri);
+            }
             OutsideKeying keying = new OutsideKeying(masterUri, InterconnectKeys.suite(master.bits()),
                     InterconnectKeys.newNonce());
             if (spec.partnerNonce() != null) {

@@ -46,12 +46,57 @@ public final class MqttStatus implements AutoCloseable {
      * @param credentials optional file with the username on the first line and the password on the second
      */
     public record Options(String brokerUri, String prefix, String boxId, Path credentials, int metricsSeconds,
-            int queueCapacity, Path caCertificate, Path clientKeyStore, Path clientKeyStorePassword) {
+            int queueCapacity, Path caCertificate, Path clientKeyStore, Path clientKeyStorePassword, String clientId) {
 
         public Options(String brokerUri, String prefix, String boxId, Path credentials, int metricsSeconds,
                 int queueCapacity) {
-            this(brokerUri, prefix, boxId, credentials, metricsSeconds, queueCapacity, null, null, null);
+            this(brokerUri, prefix, boxId, credentials, metricsSeconds, queueCapacity, null, null, null, null);
         }
+
+        public Options(String brokerUri, String prefix, String boxId, Path credentials, int metricsSeconds,
+                int queueCapacity, Path caCertificate, Path clientKeyStore, Path clientKeyStorePassword) {
+            this(brokerUri, prefix, boxId, credentials, metricsSeconds, queueCapacity, caCertificate, clientKeyStore,
+                    clientKeyStorePassword, null);
+        }
+
+        /**
+         * The MQTT client id: as configured, else {@code isg-<id>-<8 hex digits>} from the prefix
+         * and this machine's id (systemd's /etc/machine-id, else the host name), so two boxes
+         * never take over each other's connection, even with the same gateway id under different
+         * prefixes, and a restarted box keeps its own.
+         */
+        public String effectiveClientId() {
+            if (clientId != null) {
+                return clientId;
+            }
+            String machine;
+            try {
+                machine = Files.readString(Path.of("/etc/machine-id")).trim();
+            } catch (java.io.IOException e) {
+                try {
+                    machine = java.net.InetAddress.getLocalHost().getHostName();
+                } catch (java.net.UnknownHostException u) {
+                    machine = "";
+                }
+            }
+            try {
+                byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+                        .digest((prefix + "\0" + machine).getBytes(StandardCharsets.UTF_8));
+                String id = "isg-" + nodeId(boxId);
+                return id.substring(0, Math.min(id.length(), 48)) + "-" + java.util.HexFormat.of().formatHex(h, 0, 4);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** A Home Assistant node or object id: only {@code [a-zA-Z0-9_-]} (a gateway id may have dots). */
+    static String nodeId(String id) {
+        return id.replaceAll("[^A-Za-z0-9_-]", "_");
+    }
+
+    /** One message waiting to be published. {@code keep}: never dropped for room (state, alarms, events). */
+    private record Outgoing(String topic, String payload, boolean retained, int qos, boolean keep) {
     }
 
     private final Options options;
@@ -64,7 +109,7 @@ public final class MqttStatus implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final Deque<String[]> queue = new ArrayDeque<>();
+    private final Deque<Outgoing> queue = new ArrayDeque<>();
     private final Map<String, String> alarms = new LinkedHashMap<>();
     private volatile long dropped;
     private volatile boolean closed;
@@ -75,7 +120,7 @@ public final class MqttStatus implements AutoCloseable {
         this.state = state;
         this.metrics = metrics;
         this.base = options.prefix() + "/" + options.boxId();
-        this.client = new MqttAsyncClient(options.brokerUri(), "isg-" + options.boxId(), new MemoryPersistence());
+        this.client = new MqttAsyncClient(options.brokerUri(), options.effectiveClientId(), new MemoryPersistence());
         client.setCallback(new MqttCallback() {
             @Override
             public void disconnected(MqttDisconnectResponse r) {
@@ -109,8 +154,23 @@ public final class MqttStatus implements AutoCloseable {
             }
         });
         worker.execute(this::connect);
-        worker.scheduleAtFixedRate(() -> enqueue(base + "/metrics", metrics.get(), false), options.metricsSeconds(),
+        worker.scheduleAtFixedRate(this::periodic, options.metricsSeconds(),
                 options.metricsSeconds(), TimeUnit.SECONDS);
+    }
+
+    private String lastState;
+
+    /**
+     * Each interval: the metrics, and the state again (retained) if anything in it changed since it
+     * was last published, whoever changed it (a session created, a key received).
+     */
+    private void periodic() {
+        enqueue(base + "/metrics", metrics.get(), false, 0, false);
+        String now = state.get();
+        if (!now.equals(lastState)) {
+            lastState = now;
+            enqueue(base + "/state", now, true, 1, true);
+        }
     }
 
     public boolean connected() {
@@ -218,15 +278,28 @@ public final class MqttStatus implements AutoCloseable {
         }
     }
 
+    /**
+     * Every message is UTF-8 (MQTT v5 payload format indicator 1); a JSON one says so in its
+     * content type, so a v5 client can tell it from the plain online/offline of the status topic.
+     */
     private void publish(String topic, String payload, boolean retained, int qos) throws MqttException {
-        client.publish(topic, payload.getBytes(StandardCharsets.UTF_8), qos, retained);
+        MqttMessage m = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8), qos, retained, null);
+        m.setProperties(properties(payload));
+        client.publish(topic, m);
     }
 
-    private synchronized void enqueue(String topic, String payload, boolean keep) {
+    static MqttProperties properties(String payload) {
+        MqttProperties p = new MqttProperties();
+        p.setPayloadFormat(true);
+        p.setContentType(payload.startsWith("{") ? "application/json" : "text/plain");
+        return p;
+    }
+
+    private synchronized void enqueue(String topic, String payload, boolean retained, int qos, boolean keep) {
         if (!keep && queue.size() >= options.queueCapacity()) {
             // metrics go oldest first; alarms and events are never the ones dropped
             for (var it = queue.iterator(); it.hasNext(); ) {
-                if (it.next()[2] == null) {
+                if (!it.next().keep()) {
                     it.remove();
                     dropped++;
                     break;
@@ -237,13 +310,13 @@ public final class MqttStatus implements AutoCloseable {
                 return;
             }
         }
-        queue.addLast(new String[] {topic, payload, keep ? "keep" : null});
+        queue.addLast(new Outgoing(topic, payload, retained, qos, keep));
         worker.execute(this::drain);
     }
 
     private void drain() {
         while (client.isConnected()) {
-            String[] m;
+            Outgoing m;
             synchronized (this) {
                 m = queue.peekFirst();
             }
@@ -251,7 +324,7 @@ public final class MqttStatus implements AutoCloseable {
                 return;
             }
             try {
-                publish(m[0], m[1], m[2] != null && m[0].contains("/alarms/"), m[2] != null ? 1 : 0);
+                publish(m.topic(), m.payload(), m.retained(), m.qos());
                 synchronized (this) {
                     queue.pollFirst();
                 }
@@ -263,29 +336,31 @@ public final class MqttStatus implements AutoCloseable {
 
     /** The retained state changed (sessions, vault, board). */
     public void stateChanged() {
-        enqueue(base + "/state", state.get(), true);
+        // retained, every time: a dashboard that subscribes after a change reads the state as it is now
+        enqueue(base + "/state", state.get(), true, 1, true);
     }
 
-    public void raiseAlarm(String name, String reason) {
-        alarm(name, true, reason);
-    }
-
-    public void clearAlarm(String name) {
-        alarm(name, false, null);
-    }
-
-    private void alarm(String name, boolean active, String reason) {
-        String json = "{\"active\":" + active + ",\"time\":\"" + Instant.now() + "\",\"reason\":"
-                + (reason == null ? "null" : quote(reason)) + "}";
-        synchronized (this) {
-            alarms.put(name, json);
-        }
-        enqueue(base + "/alarms/" + name, json, true);
+    /**
+     * Publishes the registry's alarms, every one at birth (retained, inactive ones too: a dashboard
+     * sees "off" rather than no topic, Home Assistant's "unknown") and every change after.
+     */
+    public void follow(AlarmRegistry registry) {
+        registry.listen((name, state) -> {
+            String json = state.json();
+            boolean known;
+            synchronized (this) {
+                known = alarms.put(name, json) != null;
+            }
+            if (!known) {
+                worker.execute(this::announceDiscovery);
+            }
+            enqueue(base + "/alarms/" + name, json, true, 1, true);
+        }, true);
     }
 
     public void event(String type, String detail) {
         enqueue(base + "/events", "{\"time\":\"" + Instant.now() + "\",\"type\":" + quote(type) + ",\"detail\":"
-                + quote(detail) + "}", true);
+                + quote(detail) + "}", false, 1, true);
     }
 
     static String quote(String s) {
@@ -304,49 +379,83 @@ public final class MqttStatus implements AutoCloseable {
     }
 
     /**
-     * Home Assistant MQTT discovery: sensors for the figures a dashboard shows, the tamper alarm,
-     * and each partner gateway's link.
+     * Home Assistant MQTT discovery (its documented schema: node and object ids of
+     * {@code [a-zA-Z0-9_-]}, a device block with the software version, an origin block, state
+     * classes on every number): sensors for mode, sessions, packets and packets per second per
+     * side, drops in total and by reason, temperature; binary sensors for vault health, each partner
+     * gateway's link and every alarm the box knows.
      */
     private void announceDiscovery() {
         if (!client.isConnected()) {
             return;
         }
-        String id = options.boxId();
-        String device = "{\"identifiers\":[\"isg_" + id + "\"],\"name\":\"ISG " + id + "\",\"manufacturer\":\"ISG\","
-                + "\"model\":\"Interconnect Security Gateway\"}";
-        String[][] sensors = {
-            {"sessions", "Sessions", "{{ value_json.sessions }}", ""},
-            {"packets_in", "Packets in", "{{ value_json.packetsIn }}", "packets"},
-            {"packets_out", "Packets out", "{{ value_json.packetsOut }}", "packets"},
-            {"drops", "Dropped packets", "{{ value_json.drops }}", "packets"},
-            {"temperature", "SoC temperature", "{{ value_json.temperature }}", "°C"},
-        };
         try {
-            for (String[] s : sensors) {
-                String config = "{\"name\":\"" + s[1] + "\",\"unique_id\":\"isg_" + id + "_" + s[0] + "\",\"state_topic\":\""
-                        + base + "/metrics\",\"value_template\":\"" + s[2] + "\","
-                        + (s[3].isEmpty() ? "" : "\"unit_of_measurement\":\"" + s[3] + "\",")
-                        + "\"availability_topic\":\"" + base + "/status\",\"payload_available\":\"online\","
-                        + "\"payload_not_available\":\"offline\",\"device\":" + device + "}";
-                publish("homeassistant/sensor/isg_" + id + "/" + s[0] + "/config", config, true, 1);
-            }
-            String tamper = "{\"name\":\"Tamper\",\"unique_id\":\"isg_" + id + "_tamper\",\"state_topic\":\"" + base
-                    + "/alarms/tamper\",\"value_template\":\"{{ 'ON' if value_json.active else 'OFF' }}\","
-                    + "\"device_class\":\"tamper\",\"availability_topic\":\"" + base + "/status\","
-                    + "\"payload_available\":\"online\",\"payload_not_available\":\"offline\",\"device\":" + device + "}";
-            publish("homeassistant/binary_sensor/isg_" + id + "/tamper/config", tamper, true, 1);
-            for (String p : partners) {
-                String object = "partner_" + p.replaceAll("[^A-Za-z0-9_]", "_");
-                String link = "{\"name\":" + quote("Partner " + p) + ",\"unique_id\":\"isg_" + id + "_" + object
-                        + "\",\"state_topic\":\"" + base + "/state\",\"value_template\":"
-                        + quote("{{ 'ON' if value_json.channel.partners['" + p + "'].up else 'OFF' }}")
-                        + ",\"device_class\":\"connectivity\",\"availability_topic\":\"" + base + "/status\","
-                        + "\"payload_available\":\"online\",\"payload_not_available\":\"offline\",\"device\":" + device + "}";
-                publish("homeassistant/binary_sensor/isg_" + id + "/" + object + "/config", link, true, 1);
+            for (Map.Entry<String, String> e : discoveryConfigs().entrySet()) {
+                publish(e.getKey(), e.getValue(), true, 1);
             }
         } catch (MqttException e) {
             LOG.log(System.Logger.Level.WARNING, "discovery not published: " + e.getMessage());
         }
+    }
+
+    /** Discovery topic → config, as published. */
+    Map<String, String> discoveryConfigs() {
+        String node = "isg_" + nodeId(options.boxId());
+        String device = "\"device\":{\"identifiers\":[\"" + node + "\"],\"name\":" + quote("ISG " + options.boxId())
+                + ",\"manufacturer\":\"ISG\",\"model\":\"Interconnect Security Gateway\",\"sw_version\":\""
+                + StatusReport.VERSION + "\"},\"origin\":{\"name\":\"isg\",\"sw_version\":\"" + StatusReport.VERSION
+                + "\"},\"availability_topic\":\"" + base + "/status\",\"payload_available\":\"online\","
+                + "\"payload_not_available\":\"offline\"";
+        Map<String, String> out = new LinkedHashMap<>();
+        java.util.function.BiConsumer<String[], String> sensor = (x, extra) -> out.put("homeassistant/sensor/" + node + "/"
+                + x[0] + "/config", "{\"name\":" + quote(x[1]) + ",\"unique_id\":\"" + node + "_" + x[0]
+                + "\",\"state_topic\":\"" + base + "/" + x[2] + "\",\"value_template\":" + quote(x[3]) + extra + ","
+                + device + "}");
+        String gauge = ",\"state_class\":\"measurement\"";
+        String counter = ",\"state_class\":\"total_increasing\"";
+        sensor.accept(new String[] {"mode", "Mode", "state", "{{ value_json.mode }}"},
+                ",\"device_class\":\"enum\",\"options\":[\"forwarding\",\"zeroised\"]");
+        sensor.accept(new String[] {"sessions", "Sessions", "metrics", "{{ value_json.sessions }}"}, gauge
+                + ",\"unit_of_measurement\":\"sessions\"");
+        sensor.accept(new String[] {"packets_in", "Packets in", "metrics", "{{ value_json.packetsIn }}"}, counter
+                + ",\"unit_of_measurement\":\"packets\"");
+        sensor.accept(new String[] {"packets_out", "Packets out", "metrics", "{{ value_json.packetsOut }}"}, counter
+                + ",\"unit_of_measurement\":\"packets\"");
+        for (String side : new String[] {"inside", "outside"}) {
+            for (String dir : new String[] {"In", "Out"}) {
+                sensor.accept(new String[] {"pps_" + side + "_" + dir.toLowerCase(java.util.Locale.ROOT),
+                    "Packets per second " + side + " " + dir.toLowerCase(java.util.Locale.ROOT), "metrics",
+                    "{{ value_json.legs." + side + ".pps" + dir + " }}"}, gauge + ",\"unit_of_measurement\":\"packets/s\"");
+            }
+        }
+        sensor.accept(new String[] {"drops", "Dropped packets", "metrics", "{{ value_json.drops }}"}, counter
+                + ",\"unit_of_measurement\":\"packets\"");
+        for (isg.relay.DropReason r : isg.relay.DropReason.values()) {
+            String n = r.name().toLowerCase(java.util.Locale.ROOT);
+            sensor.accept(new String[] {"drops_" + n, "Dropped packets: " + n.replace('_', ' '), "metrics",
+                "{{ value_json.dropsByReason." + r.name() + " }}"}, counter + ",\"unit_of_measurement\":\"packets\"");
+        }
+        sensor.accept(new String[] {"temperature", "SoC temperature", "metrics", "{{ value_json.temperature }}"}, gauge
+                + ",\"device_class\":\"temperature\",\"unit_of_measurement\":\"°C\"");
+        java.util.function.BiConsumer<String[], String> binary = (x, cls) -> out.put("homeassistant/binary_sensor/" + node
+                + "/" + x[0] + "/config", "{\"name\":" + quote(x[1]) + ",\"unique_id\":\"" + node + "_" + x[0]
+                + "\",\"state_topic\":\"" + base + "/" + x[2] + "\",\"value_template\":" + quote(x[3])
+                + (cls == null ? "" : ",\"device_class\":\"" + cls + "\"") + "," + device + "}");
+        binary.accept(new String[] {"vault", "Vault healthy", "state", "{{ 'ON' if value_json.vault.healthy else 'OFF' }}"},
+                "running");
+        for (String p : partners) {
+            binary.accept(new String[] {"partner_" + nodeId(p), "Partner " + p, "state",
+                "{{ 'ON' if value_json.channel.partners['" + p + "'].up else 'OFF' }}"}, "connectivity");
+        }
+        java.util.List<String> names;
+        synchronized (this) {
+            names = java.util.List.copyOf(alarms.keySet());
+        }
+        for (String a : names) {
+            binary.accept(new String[] {a.equals("tamper") ? "tamper" : "alarm_" + nodeId(a), a.equals("tamper") ? "Tamper" : "Alarm " + a, "alarms/" + a,
+                "{{ 'ON' if value_json.active else 'OFF' }}"}, a.equals("tamper") ? "tamper" : "problem");
+        }
+        return out;
     }
 
     @Override

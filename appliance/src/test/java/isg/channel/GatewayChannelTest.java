@@ -45,8 +45,8 @@ class GatewayChannelTest {
     @Test
     void twoGatewaysCarrySipAndShowTheirChannelOnMqttStatusAndMetrics() throws Exception {
         ChannelPki pki = new ChannelPki(dir).ca("home-ca").ca("partner-ca");
-        Files.writeString(dir.resolve("pass"), "keystore passphrase\n");
-        Files.writeString(dir.resolve("token"), TOKEN + "\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("pass"), "keystore passphrase\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("token"), TOKEN + "\n");
         try (KeyVault v = SoftVault.open(dir.resolve("home.bcfks"), "keystore passphrase".toCharArray(), true,
                 AuditLog.inMemory())) {
             pki.gateway(v, "home-tls", "home-ca", "isg:home");
@@ -161,7 +161,8 @@ class GatewayChannelTest {
                     // a changed channel section needs a restart: refused, and the running one stays
                     Files.writeString(home, Files.readString(home).replace("keepAlive: 1s", "keepAlive: 2s"));
                     ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, h::reload);
-                    assertTrue(e.getMessage().contains("takes a restart"), e.getMessage());
+                    assertTrue(e.getMessage().contains("channel.keepAlive: changed, and only a restart applies it"),
+                            e.getMessage());
                 }
                 await(seen, "isg/home/alarms/partner-down:partner", "\"active\":true");
                 assertTrue(get(h, "/metrics").contains("isg_channel_partner_up{partner=\"partner\"} 0"));

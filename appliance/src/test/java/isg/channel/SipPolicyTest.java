@@ -47,8 +47,8 @@ class SipPolicyTest {
     @BeforeAll
     static void up() throws Exception {
         ChannelPki pki = new ChannelPki(dir).ca("home-ca").ca("partner-ca");
-        Files.writeString(dir.resolve("pass"), "keystore passphrase\n");
-        Files.writeString(dir.resolve("token"), TOKEN + "\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("pass"), "keystore passphrase\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("token"), TOKEN + "\n");
         try (KeyVault v = SoftVault.open(dir.resolve("home.bcfks"), "keystore passphrase".toCharArray(), true,
                 AuditLog.inMemory())) {
             pki.gateway(v, "home-tls", "home-ca", "isg:home");

@@ -39,8 +39,8 @@ class SessionCommandTest {
     @Test
     void addListShowDeleteThroughTheControlApi() throws Exception {
         int base = 34000 + 200 * new java.util.Random().nextInt(20);
-        Files.writeString(dir.resolve("pass"), "keystore passphrase\n");
-        Files.writeString(dir.resolve("token"), "control-token-0123456789abcdef\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("pass"), "keystore passphrase\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("token"), "control-token-0123456789abcdef\n");
         Path cfg = dir.resolve("isg.yaml");
         Files.writeString(cfg, "gateway: {id: home}\nvault: {kind: soft, keystore: keys.bcfks, passphraseFile: pass}\n"
                 + "inside: {address: 127.0.0.1, ports: " + base + "-" + (base + 19) + "}\n"
@@ -72,7 +72,7 @@ class SessionCommandTest {
             assertEquals(0, session(api, "del", "--id", "c1"), err);
             assertEquals(KeysCommand.EXIT_DATA, session(api, "show", "--id", "c1"));
             assertTrue(err.contains("404"), err);
-            Files.writeString(dir.resolve("token"), "not-the-right-token-xxxxxxxx\n");
+            isg.hsm.SecureFiles.writeSecret(dir.resolve("token"), "not-the-right-token-xxxxxxxx\n");
             assertEquals(KeysCommand.EXIT_NOPERM, session(api, "list"));
         }
         assertEquals(KeysCommand.EXIT_UNAVAILABLE, session("http://127.0.0.1:9", "list"));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import isg.Gateway;
-import isg.relay.RelayException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,8 +52,8 @@ class ConfigTest {
     private Path write(String yaml) throws Exception {
         Path f = dir.resolve("isg.yaml");
         Files.writeString(f, yaml);
-        Files.writeString(dir.resolve("pass"), "keystore passphrase\n");
-        Files.writeString(dir.resolve("token"), "control-token-0123456789abcdef\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("pass"), "keystore passphrase\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("token"), "control-token-0123456789abcdef\n");
         return f;
     }
 
@@ -290,7 +289,8 @@ class ConfigTest {
             assertThrows(ConfigException.class, g::reload);
             assertEquals(50, g.relay().config().maxSessions(), "the running configuration stays");
             Files.writeString(f, good(30200).replace("ports: 30200-30299", "ports: 30400-30499"));
-            assertThrows(RelayException.class, g::reload, "port ranges change only with a restart");
+            assertTrue(assertThrows(ConfigException.class, g::reload, "port ranges change only with a restart").getMessage()
+                    .contains("isg.yaml: inside.ports: changed, and only a restart applies it"));
             assertEquals(30200, g.relay().config().insidePortMin());
             Files.writeString(f, good(30200).replace("maxSessions: 50", "maxSessions: 70")
                     .replace("  partner-a:\n", "  partner-b:\n"));

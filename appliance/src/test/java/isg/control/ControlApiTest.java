@@ -292,7 +292,8 @@ class ControlApiTest {
 
     @Test
     void theHandlerInAnEmbeddedChannel() throws Exception {
-        EmbeddedChannel ch = new EmbeddedChannel(new ControlHandler(relay, TOKEN.getBytes(StandardCharsets.UTF_8), null));
+        EmbeddedChannel ch = new EmbeddedChannel(new ControlHandler(relay, new Token(dir.resolve("token")), null, null,
+                () -> null, server));
         DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/status",
                 Unpooled.EMPTY_BUFFER);
         req.headers().set("Authorization", "Bearer " + TOKEN);

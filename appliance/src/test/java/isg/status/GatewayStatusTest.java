@@ -24,8 +24,8 @@ class GatewayStatusTest {
     Path dir;
 
     private Path config(int base, String extra) throws Exception {
-        Files.writeString(dir.resolve("pass"), "keystore passphrase\n");
-        Files.writeString(dir.resolve("token"), "control-token-0123456789abcdef\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("pass"), "keystore passphrase\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("token"), "control-token-0123456789abcdef\n");
         Path f = dir.resolve("isg.yaml");
         Files.writeString(f, "gateway: {id: home}\nvault: {kind: soft, keystore: keys.bcfks, passphraseFile: pass}\n"
                 + "inside: {address: 127.0.0.1, ports: " + base + "-" + (base + 19) + "}\n"

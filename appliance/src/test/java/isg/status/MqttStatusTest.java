@@ -96,8 +96,11 @@ class MqttStatusTest {
         try (Mosquitto broker = new Mosquitto(dir); Lab lab = new Lab(); KeyVault vault = lab.vault("home");
                 Relay relay = Lab.relay("home", "partner", vault, 28000, 4, 1); SimulatedBoard board = new SimulatedBoard()) {
             StatusReport report = new StatusReport(relay, vault, board);
+            AlarmRegistry alarms = new AlarmRegistry();
+            alarms.declare("tamper", "vault");
             try (MqttStatus status = new MqttStatus(new MqttStatus.Options(broker.uri(), "isg", "home", null, 1, 50),
                     report::state, report::metrics)) {
+                status.follow(alarms);
                 try (Dashboard d = new Dashboard(broker.uri(), "#")) {
                     assertEquals("online", d.await("isg/home/status", "online"::equals));
                     JsonNode state = JSON.readTree(d.await("isg/home/state", s -> true));
@@ -121,12 +124,12 @@ class MqttStatusTest {
                     d.await("homeassistant/sensor/isg_home/sessions/config", String::isEmpty);
                     d.client.publish("homeassistant/status", "online".getBytes(StandardCharsets.UTF_8), 1, false);
                     d.await("homeassistant/sensor/isg_home/sessions/config", s -> s.contains("unique_id"));
-                    status.raiseAlarm("tamper", "tamper loop opened");
+                    alarms.raise("tamper", "tamper loop opened");
                     assertTrue(JSON.readTree(d.await("isg/home/alarms/tamper", s -> s.contains("true")))
                             .get("active").asBoolean());
-                    status.clearAlarm("tamper");
+                    alarms.clear("tamper");
                     d.await("isg/home/alarms/tamper", s -> s.contains("\"active\":false"));
-                    status.raiseAlarm("vault", "vault down");
+                    alarms.raise("vault", "vault down");
                     d.await("isg/home/alarms/vault", s -> s.contains("true"));
                 }
                 // a dashboard that arrives later sees the retained state and alarms; nothing secret anywhere

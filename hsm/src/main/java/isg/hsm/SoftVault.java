@@ -106,17 +106,10 @@ public final class SoftVault extends AbstractVault {
         }
     }
 
+    /** Replaces the keystore file: 0600 (or the mode it has), forced to disk before and after the rename. */
     private void save() throws VaultException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            if (dir != null) {
-                Files.createDirectories(dir);
-            }
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                store.store(out, passphrase);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            SecureFiles.replace(file, out -> store.store(out, passphrase));
         } catch (IOException | GeneralSecurityException e) {
             throw new VaultException(Reason.UNAVAILABLE, "cannot write the software token " + file + ": " + e.getMessage(), e);
         }

@@ -46,6 +46,8 @@ public final class SoftHsm {
             run(List.of("softhsm2-util", "--init-token", "--free", "--label", LABEL, "--so-pin", SO_PIN, "--pin", PIN), conf);
             Path pin = conf.getParent().resolve("user.pin");
             Files.writeString(pin, PIN + "\n");
+            // a PIN file others can read is refused by the gateway at start
+            Files.setPosixFilePermissions(pin, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             instance = new SoftHsm(conf, pin);
         }
         return instance;
