@@ -173,6 +173,13 @@ public final class MqttStatus implements AutoCloseable {
         }
     }
 
+    private final java.util.concurrent.atomic.AtomicLong connects = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Successful connections to the broker so far (more than one: the broker or the network went away). */
+    public long connects() {
+        return connects.get();
+    }
+
     public boolean connected() {
         return client.isConnected();
     }
@@ -253,6 +260,7 @@ public final class MqttStatus implements AutoCloseable {
         }
         try {
             client.connect(connectionOptions()).waitForCompletion(6000);
+            connects.incrementAndGet();
             backoffMillis = 500;
             client.subscribe("homeassistant/status", 1);
             publish(base + "/status", "online", true, 1);
