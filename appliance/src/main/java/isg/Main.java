@@ -41,6 +41,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        String logProblem = LogSetup.install(System.err);
+        if (logProblem != null) {
+            System.getLogger(Main.class.getName()).log(System.Logger.Level.WARNING, logProblem);
+        }
         // Netty samples buffers for leak reports by default, which allocates on the packet path;
         // the tests run it at paranoid, the box runs without unless told otherwise
         if (System.getProperty("io.netty.leakDetection.level") == null
@@ -146,7 +150,8 @@ public final class Main {
         } catch (isg.config.ConfigException | isg.hsm.VaultException | java.io.IOException
                 | isg.board.BoardException e) {
             err.println("isg run: " + e.getMessage());
-            return e instanceof isg.config.ConfigException ? 78 : 69;
+            return e instanceof isg.config.ConfigException ? 78
+                    : e instanceof isg.hsm.VaultException v ? isg.cli.KeysCommand.exitCode(v) : 69;
         }
         String reloadHow = "POST /reload on the control API (isg reload) reloads " + file;
         try {

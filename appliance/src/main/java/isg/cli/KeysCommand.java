@@ -38,6 +38,29 @@ public final class KeysCommand {
     public static final int EXIT_UNAVAILABLE = 69;
     public static final int EXIT_NOPERM = 77;
 
+    /**
+     * The exit status for a vault refusal, the same from every command ({@code isg run} as
+     * {@code isg keys}): 77 a wrong or locked PIN or passphrase, 69 the vault is not there or not
+     * readable, 65 bad key material or request.
+     */
+    public static int exitCode(VaultException e) {
+        switch (e.reason()) {
+            case PIN_INCORRECT:
+            case PIN_LOCKED:
+                return EXIT_NOPERM;
+            case UNAVAILABLE:
+            case MODULE_NOT_FOUND:
+            case TOKEN_NOT_FOUND:
+            case CREDENTIAL_UNREADABLE:
+                return EXIT_UNAVAILABLE;
+            case BAD_KEY_MATERIAL:
+            case BAD_REQUEST:
+                return EXIT_DATA;
+            default:
+                return 1;
+        }
+    }
+
     static final String HELP = String.join("\n",
             "usage: isg keys <command> [vault options] [command options]",
             "",
@@ -122,21 +145,7 @@ public final class KeysCommand {
             return EXIT_USAGE;
         } catch (VaultException e) {
             err.println("isg keys " + cmd + ": " + e.reason() + ": " + e.getMessage());
-            switch (e.reason()) {
-                case PIN_INCORRECT:
-                case PIN_LOCKED:
-                    return EXIT_NOPERM;
-                case UNAVAILABLE:
-                case MODULE_NOT_FOUND:
-                case TOKEN_NOT_FOUND:
-                case CREDENTIAL_UNREADABLE:
-                    return EXIT_UNAVAILABLE;
-                case BAD_KEY_MATERIAL:
-                case BAD_REQUEST:
-                    return EXIT_DATA;
-                default:
-                    return 1;
-            }
+            return exitCode(e);
         } catch (IOException e) {
             err.println("isg keys " + cmd + ": " + e.getMessage());
             return EXIT_DATA;

@@ -43,6 +43,11 @@ import org.xipki.pkcs11.wrapper.TokenException;
  */
 public final class Pkcs11Vault extends AbstractVault {
 
+    static {
+        // before the wrapper prints its banner on standard output
+        WrapperLog.install();
+    }
+
     private static final String APPLICATION = "isg";
     /** DER of the prime256v1 OID, CKA_EC_PARAMS for P-256. */
     private static final byte[] P256 = {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x03, 0x01, 0x07};

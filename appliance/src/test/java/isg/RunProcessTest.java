@@ -1,0 +1,170 @@
+package isg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import isg.hsm.SecureFiles;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code isg run} as its own process, the way an operator starts it: under nohup (SIGHUP ignored)
+ * it does not claim that SIGHUP reloads, survives one, and reloads through its API; under systemd
+ * (JOURNAL_STREAM set) every log record is one line with its priority; exit statuses agree.
+ */
+class RunProcessTest {
+
+    private static final String TOKEN = "control-token-0123456789abcdef";
+
+    @TempDir
+    Path dir;
+
+    private ProcessBuilder isg(String shellPrefix, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "isg.Main"));
+        cmd.addAll(List.of(args));
+        if (shellPrefix == null) {
+            return new ProcessBuilder(cmd);
+        }
+        StringBuilder line = new StringBuilder(shellPrefix).append(" exec");
+        for (String c : cmd) {
+            line.append(" '").append(c.replace("'", "'\\''")).append('\'');
+        }
+        return new ProcessBuilder("sh", "-c", line.toString());
+    }
+
+    private Path config(int base) throws Exception {
+        SecureFiles.writeSecret(dir.resolve("pass"), "keystore passphrase\n");
+        SecureFiles.writeSecret(dir.resolve("token"), TOKEN + "\n");
+        Path f = dir.resolve("isg.yaml");
+        Files.writeString(f, "gateway: {id: home}\nvault: {kind: soft, keystore: keys.bcfks, passphraseFile: pass}\n"
+                + "inside: {address: 127.0.0.1, ports: " + base + "-" + (base + 19) + "}\n"
+                + "outside: {address: 127.0.0.1, ports: " + (base + 100) + "-" + (base + 119) + "}\n"
+                + "control: {listen: \"127.0.0.1:0\", tokenFile: token}\n");
+        return f;
+    }
+
+    @Test
+    void underNohupItOffersTheApiReloadAndUnderSystemdItLogsOneLinePerRecord() throws Exception {
+        Path f = config(36800);
+        ProcessBuilder pb = isg("trap '' HUP;", "run", "--config", f.toString());
+        pb.environment().put("JOURNAL_STREAM", "8:12345");
+        Process p = pb.start();
+        List<String> errLines = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread errReader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    errLines.add(l);
+                }
+            } catch (java.io.IOException e) {
+                // the process ended
+            }
+        });
+        errReader.start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String running = null;
+            for (String l; (l = out.readLine()) != null; ) {
+                if (l.startsWith("gateway home running")) {
+                    running = l;
+                    break;
+                }
+            }
+            assertTrue(running != null, "started: " + errLines);
+            assertFalse(running.contains("SIGHUP"), running);
+            assertTrue(running.contains("POST /reload on the control API (isg reload)"), running);
+            int port = Integer.parseInt(running.replaceAll(".*control API on [^:]*:(\\d+);.*", "$1"));
+            // a SIGHUP changes nothing: the process is still there and answers
+            new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + port + "/reload")).POST(HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer "
+                    + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(p.isAlive(), "SIGHUP under nohup does not stop the gateway");
+            // isg reload does the same from the command line
+            Process cli = isg(null, "reload", "--api", "http://127.0.0.1:" + port, "--token-file",
+                    dir.resolve("token").toString()).start();
+            String said = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, cli.waitFor(), said);
+            assertTrue(said.contains("\"reloaded\":true"), said);
+        } finally {
+            p.destroy();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+            errReader.join(5000);
+        }
+        assertTrue(errLines.stream().anyMatch(l -> l.contains("SIGHUP is ignored in this process")), errLines.toString());
+        List<String> records = errLines.stream().filter(l -> !l.startsWith("SIGHUP is ignored")).toList();
+        assertTrue(records.stream().anyMatch(l -> l.startsWith("<6>isg.Gateway: gateway home ready")), records.toString());
+        for (String l : records) {
+            assertTrue(l.matches("<[3467]>[\\w.$]+: .*"), "a journald record with its priority: '" + l + "'");
+        }
+    }
+
+    @Test
+    void aWrongPassphraseExitsAlikeFromRunAndFromKeys() throws Exception {
+        Path f = config(36900);
+        Process create = isg(null, "keys", "generate", "--create", "--keystore", dir.resolve("keys.bcfks").toString(),
+                "--passphrase-file", dir.resolve("pass").toString(), "--label", "partner-a", "--purpose",
+                "INTERCONNECT_MASTER", "--owner", "partner-a").redirectErrorStream(true).start();
+        String said = new String(create.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, create.waitFor(), said);
+        SecureFiles.writeSecret(dir.resolve("pass"), "not the passphrase\n");
+        Process run = isg(null, "run", "--config", f.toString()).redirectErrorStream(true).start();
+        said = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int runExit = run.waitFor();
+        Process keys = isg(null, "keys", "list", "--keystore", dir.resolve("keys.bcfks").toString(), "--passphrase-file",
+                dir.resolve("pass").toString()).redirectErrorStream(true).start();
+        String keysSaid = new String(keys.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(77, keys.waitFor(), keysSaid);
+        assertEquals(77, runExit, said);
+        Process none = isg(null).redirectErrorStream(true).start();
+        String usage = new String(none.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(64, none.waitFor());
+        assertTrue(usage.contains("usage: isg"), usage);
+    }
+
+    @Test
+    void oneLinePerRecordWithItsCauseAndNoLineBreaks() {
+        LogRecord r = new LogRecord(Level.WARNING, "first line\nsecond line");
+        r.setLoggerName("isg.x");
+        r.setThrown(new IllegalStateException("outer", new java.io.IOException("inner")));
+        String plain = new LogSetup.OneLine(false).format(r);
+        assertEquals(1, plain.split("\n", -1).length - 1, plain);
+        assertTrue(plain.matches("\\d{4}-\\d\\d-\\d\\dT\\S+ WARN  isg\\.x: first line second line; "
+                + "java\\.lang\\.IllegalStateException: outer at .*; caused by java\\.io\\.IOException: inner.*\n"), plain);
+        assertTrue(new LogSetup.OneLine(true).format(r).startsWith("<4>isg.x: first line"));
+    }
+
+    @Test
+    void exportPublicPrintsTheKeyAndNothingOfThePkcs11Library() throws Exception {
+        isg.hsm.SoftHsm hsm = isg.hsm.SoftHsm.get();
+        String label = "export-" + System.nanoTime();
+        try (isg.hsm.KeyVault v = isg.hsm.Pkcs11Vault.open(hsm.config(), isg.hsm.AuditLog.inMemory())) {
+            v.generate(isg.hsm.Actor.CLI, isg.hsm.NewKey.of(label, isg.hsm.KeyPurpose.TLS_IDENTITY, "isg"));
+        }
+        Process p = isg(null, "keys", "export-public", "--vault", "pkcs11", "--module", isg.hsm.SoftHsm.MODULE.toString(),
+                "--token", isg.hsm.SoftHsm.LABEL, "--pin-file", hsm.config().pinFile().toString(), "--uri",
+                "pkcs11:object=" + label).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), err);
+        assertTrue(out.matches("-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+-----END PUBLIC KEY-----\n"),
+                "only the key on standard output: " + out);
+        assertFalse(err.contains("ipkcs11wrapper"), "the wrapper's banner is debug output: " + err);
+    }
+}
