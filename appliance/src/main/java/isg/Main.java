@@ -27,9 +27,11 @@ public final class Main {
             "  run --config FILE   run a gateway: vault, relay and control API from a YAML file",
             "  reload              re-read a running gateway's configuration and token file (isg reload --help)",
             "  alarm ack NAME      clear a latched alarm once its cause is dealt with (isg alarm --help)",
-            "  demo [--seconds N] [--mqtt tcp://host:port]",
+            "  demo [--seconds N] [--mqtt tcp://host:port] [--tamper-after N]",
             "                      two gateways on loopback with MC endpoints streaming through them both ways",
-            "                      (one reprotect, one hop session); a status line per second; Ctrl-C stops it",
+            "                      (one reprotect, one hop session); a status line per second; Ctrl-C stops it;",
+            "                      the home board's tamper loop opens after N s, or by keys on a terminal:",
+            "                      t (tamper loop), z (zeroise button), a (acknowledge the tamper alarm)",
             "  session <command>   sessions through a running gateway's control API: add, list, show, del, remote",
             "                      (isg session --help)",
             "  partner <command>   the partner systems through the control API: list, show (isg partner --help)",
@@ -78,6 +80,7 @@ public final class Main {
                     return new BenchCommand(out, options.contains("--quick"), !options.contains("--no-libsrtp")).run();
                 case "demo": {
                     double seconds = 0;
+                    double tamperAfter = 0;
                     String mqtt = null;
                     boolean usage = false;
                     for (int i = 0; i < options.size(); i += 2) {
@@ -92,19 +95,27 @@ public final class Main {
                             }
                         } else if (options.get(i).equals("--mqtt")) {
                             mqtt = v;
+                        } else if (options.get(i).equals("--tamper-after")) {
+                            try {
+                                tamperAfter = Double.parseDouble(v);
+                            } catch (NumberFormatException e) {
+                                usage = true;
+                            }
                         } else {
                             usage = true;
                         }
                     }
-                    if (usage || seconds < 0) {
-                        err.println("isg demo: usage: isg demo [--seconds N] [--mqtt tcp://host:port]");
+                    if (usage || seconds < 0 || tamperAfter < 0) {
+                        err.println("isg demo: usage: isg demo [--seconds N] [--mqtt tcp://host:port] [--tamper-after N]");
                         return EXIT_USAGE;
                     }
                     if (!selfTest(out, err)) {
                         return EXIT_SELFTEST;
                     }
                     try {
-                        return isg.demo.Demo.run(out, seconds, mqtt);
+                        // on a terminal the home board's keys work: t tamper loop, z zeroise, a acknowledge
+                        return isg.demo.Demo.run(out, seconds, mqtt, tamperAfter,
+                                System.console() != null ? System.in : null);
                     } catch (Exception e) {
                         err.println("isg demo: " + e);
                         return 1;

@@ -55,6 +55,19 @@ class MainTest {
     }
 
     @Test
+    void theDemoShowsTheTamperPathWhenAskedTo() {
+        assertEquals(0, run("demo", "--seconds", "4", "--tamper-after", "2"), err());
+        String o = out();
+        assertTrue(o.contains("home: tamper loop opened -> 2 sessions' keys wiped, vault zeroised, ALARM on"), o);
+        String[] lines = o.split("\n");
+        String lastPanel = java.util.Arrays.stream(lines).filter(l -> l.contains("front panels:")).reduce((a, b) -> b)
+                .orElse("");
+        assertTrue(lastPanel.matches(".*home \\[RUN .\\] \\[IN .\\] \\[OUT .\\] \\[HSM ○\\] \\[ALARM ●\\]"
+                + "   partner .*\\[HSM ●\\] \\[ALARM ○\\]"), lastPanel);
+        assertEquals(Main.EXIT_USAGE, run("demo", "--tamper-after", "soon"));
+    }
+
+    @Test
     void helpAndBadUsage() {
         assertEquals(0, run("help"));
         assertTrue(out().contains("usage: isg"));

@@ -28,6 +28,14 @@ import java.util.List;
  * one {@code hop} session (end-to-end AEAD_AES_128_GCM with a GMK-style 8-byte MKI that the
  * gateways never hold). Every received packet is checked by the far endpoint. A line of status
  * per second; at 2 s the demo replays and forges a packet to show them dropped and counted.
+ *
+ * <p>The simulated boards can be operated, so the tamper path is visible: {@code --tamper-after N}
+ * opens the home gateway's tamper loop after N seconds, and on a terminal single keys followed by
+ * Enter act on the home board: {@code t} opens or closes the tamper loop, {@code z} holds the
+ * zeroise button for its 3 seconds, {@code a} acknowledges the tamper alarm (loop closed again).
+ * Home's keys are wiped, its vault zeroised, ALARM lights and, with {@code --mqtt}, the retained
+ * {@code isg/home/alarms/tamper} goes active; the streams through home stop and the partner keeps
+ * running.
  */
 public final class Demo {
 
@@ -53,6 +61,15 @@ public final class Demo {
 
     /** As {@link #run(PrintStream, double)}, each gateway also publishing its status to {@code mqttBroker}. */
     public static int run(PrintStream out, double seconds, String mqttBroker) throws Exception {
+        return run(out, seconds, mqttBroker, 0, null);
+    }
+
+    /**
+     * As above; {@code tamperAfter} seconds in (0: never) the home tamper loop opens, and
+     * {@code console} (null: none) gives the board keys t, z and a.
+     */
+    public static int run(PrintStream out, double seconds, String mqttBroker, double tamperAfter,
+            java.io.InputStream console) throws Exception {
         SrtpSuite mc = SrtpSuite.AES_CM_128_HMAC_SHA1_80;
         SrtpSuite e2e = SrtpSuite.AEAD_AES_128_GCM;
         List<LoadGen> gens = new ArrayList<>();
@@ -65,19 +82,37 @@ public final class Demo {
                 isg.board.SimulatedBoard partnerBoard = new isg.board.SimulatedBoard();
                 isg.box.FrontPanel homePanel = new isg.box.FrontPanel(homeBoard, home, homeVault);
                 isg.box.FrontPanel partnerPanel = new isg.box.FrontPanel(partnerBoard, partner, partnerVault)) {
-            new isg.box.TamperGuard(home, homeVault, homeBoard);
-            new isg.box.TamperGuard(partner, partnerVault, partnerBoard);
+            isg.box.TamperGuard homeGuard = new isg.box.TamperGuard(home, homeVault, homeBoard);
+            isg.box.TamperGuard partnerGuard = new isg.box.TamperGuard(partner, partnerVault, partnerBoard);
+            isg.status.AlarmRegistry homeAlarms = new isg.status.AlarmRegistry();
+            isg.status.AlarmRegistry partnerAlarms = new isg.status.AlarmRegistry();
+            homeAlarms.declare("tamper", "vault");
+            partnerAlarms.declare("tamper", "vault");
+            homeGuard.onZeroised(z -> {
+                homeAlarms.raise("tamper", z.cause());
+                out.println("       home: " + z.cause() + " -> " + z.sessionsWiped() + " sessions' keys wiped, vault "
+                        + z.vaultResult() + ", ALARM on" + (mqttBroker == null ? "" : ", isg/home/alarms/tamper active")
+                        + "; its streams stop, the partner's keep running");
+            });
+            partnerGuard.onZeroised(z -> partnerAlarms.raise("tamper", z.cause()));
             List<isg.status.MqttStatus> statuses = new ArrayList<>();
             if (mqttBroker != null) {
-                for (Object[] g : new Object[][] {{"home", home, homeVault, homeBoard},
-                        {"partner", partner, partnerVault, partnerBoard}}) {
+                for (Object[] g : new Object[][] {{"home", home, homeVault, homeBoard, homeAlarms, homeGuard},
+                        {"partner", partner, partnerVault, partnerBoard, partnerAlarms, partnerGuard}}) {
                     isg.status.StatusReport r = new isg.status.StatusReport((Relay) g[1], (KeyVault) g[2],
                             (isg.board.Board) g[3]);
-                    statuses.add(new isg.status.MqttStatus(new isg.status.MqttStatus.Options(mqttBroker, "isg",
-                            (String) g[0], null, 1, 100), r::state, r::metrics));
+                    isg.status.MqttStatus status = new isg.status.MqttStatus(new isg.status.MqttStatus.Options(
+                            mqttBroker, "isg", (String) g[0], null, 1, 100), r::state, r::metrics);
+                    status.follow((isg.status.AlarmRegistry) g[4]);
+                    ((isg.box.TamperGuard) g[5]).onZeroised(z -> {
+                        status.event("zeroised", z.cause());
+                        status.stateChanged();
+                    });
+                    statuses.add(status);
                 }
                 out.println("status published to " + mqttBroker + " under isg/home and isg/partner");
             }
+
             out.println("ISG demo: two gateways on loopback (transport " + home.transport() + "), vaults: "
                     + homeVault.kind().replaceAll(" \\(.*", "") + ", boards: " + homeBoard.describe()
                     + "; Ctrl-C stops it");
@@ -121,6 +156,12 @@ public final class Demo {
             gens.add(groupUp);
             gens.add(groupDown);
 
+            if (console != null) {
+                // once the sessions are up: a tamper is something that happens to a working box
+                out.println("home board: t + Enter opens/closes the tamper loop, z + Enter holds zeroise for 3 s, "
+                        + "a + Enter acknowledges the tamper alarm");
+                operate(console, homeBoard, homeAlarms, out);
+            }
             double duration = seconds > 0 ? seconds : 365 * 86400.0;
             List<Thread> threads = new ArrayList<>();
             List<LoadGen.Result> results = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -147,6 +188,10 @@ public final class Demo {
                 if (sec == 2) {
                     misbehave(homeCall, hc.inside().localRtp(), homeUp, mcPolicy);
                 }
+                if (tamperAfter > 0 && sec == (int) Math.ceil(tamperAfter)) {
+                    out.println("       opening the home gateway's tamper loop (--tamper-after)");
+                    homeBoard.tamperLoop(false);
+                }
                 out.println(status(sec, home, partner, gens, last));
                 out.println("       front panels: home " + homeBoard.render() + "   partner " + partnerBoard.render());
             }
@@ -163,6 +208,51 @@ public final class Demo {
                     + "%d lost in flight at the end%n", sent, received, bad, sent - received);
             return bad == 0 && received > 0 ? 0 : 1;
         }
+    }
+
+    /** The home board's keys, read from the console on a thread of their own. */
+    private static void operate(java.io.InputStream console, isg.board.SimulatedBoard board,
+            isg.status.AlarmRegistry alarms, PrintStream out) {
+        Thread t = new Thread(() -> {
+            try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(console,
+                    java.nio.charset.StandardCharsets.UTF_8))) {
+                boolean open = false;
+                for (String line; (line = in.readLine()) != null; ) {
+                    switch (line.trim()) {
+                        case "t":
+                            open = !open;
+                            out.println("       home tamper loop " + (open ? "opened" : "closed"));
+                            board.tamperLoop(!open);
+                            break;
+                        case "z":
+                            out.println("       home zeroise button held for 3 s");
+                            board.zeroiseButton(true);
+                            Thread.sleep(3200); // the operator's hand on the button: the board times the hold
+                            board.zeroiseButton(false);
+                            break;
+                        case "a":
+                            isg.status.AlarmRegistry.State s = alarms.state("tamper");
+                            if (s == null || !s.active()) {
+                                out.println("       no tamper alarm to acknowledge");
+                            } else if (!board.tamperLoopClosed()) {
+                                out.println("       close the tamper loop (t) before acknowledging");
+                            } else {
+                                alarms.clear("tamper");
+                                out.println("       tamper alarm acknowledged; home stays zeroised until re-keyed");
+                            }
+                            break;
+                        default:
+                            out.println("       keys: t (tamper loop), z (zeroise), a (acknowledge)");
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // the console went away
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "demo-console");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** A replayed packet and a forged one, sent from the home MC endpoint's own socket. */

@@ -68,6 +68,40 @@ class GatewayStatusTest {
     }
 
     @Test
+    void theDemosBoardKeysOpenTheTamperLoopAndTheAlarmReachesTheBroker() throws Exception {
+        try (Mosquitto broker = new Mosquitto(dir)) {
+            java.util.Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+            MqttClient dash = subscribe(broker, seen);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            // a newcomer watches the first status line, then types "t" and Enter at the demo's console
+            java.io.PipedOutputStream keys = new java.io.PipedOutputStream();
+            java.io.PipedInputStream console = new java.io.PipedInputStream(keys);
+            Thread typist = new Thread(() -> {
+                try {
+                    while (!out.toString(StandardCharsets.UTF_8).contains("[  1s]")) {
+                        Thread.sleep(20);
+                    }
+                    keys.write("?\nt\n".getBytes(StandardCharsets.UTF_8));
+                    keys.flush();
+                } catch (java.io.IOException | InterruptedException e) {
+                    // the demo ended first; the assertions below say so
+                }
+            });
+            typist.start();
+            assertEquals(0, isg.demo.Demo.run(new PrintStream(out, true, StandardCharsets.UTF_8), 3, broker.uri(), 0,
+                    console));
+            typist.join(5000);
+            String o = out.toString(StandardCharsets.UTF_8);
+            assertTrue(o.contains("home tamper loop opened") && o.contains("vault zeroised, ALARM on, "
+                    + "isg/home/alarms/tamper active"), o);
+            await(seen, "isg/home/alarms/tamper", "\"active\":true");
+            await(seen, "isg/partner/alarms/tamper", "\"active\":false");
+            dash.disconnect();
+            dash.close();
+        }
+    }
+
+    @Test
     void aConfiguredGpioBoardThatIsNotThereStopsTheStart() throws Exception {
         BoardException e = assertThrows(BoardException.class, () -> new Gateway(config(36200, "board: {kind: gpio}\n"))
                 .close());
