@@ -135,6 +135,7 @@ public final class Gateway implements AutoCloseable {
                 alarms.clear("vault");
             }
         });
+        control.metrics(this::prometheus);
         control.alarms(new ControlServer.Alarms() {
             @Override
             public String list() {
@@ -198,6 +199,65 @@ public final class Gateway implements AutoCloseable {
 
     public isg.status.AlarmRegistry alarms() {
         return alarms;
+    }
+
+    /**
+     * The rest of what MQTT's state and metrics carry, for Prometheus: mode, vault, alarms, per-side
+     * counters, heap, temperature and the MC key plane. Counters are cumulative since the start;
+     * rates are Prometheus's to compute.
+     */
+    private void prometheus(StringBuilder b) {
+        b.append("# HELP isg_zeroised 1 once the box is zeroised (tamper or the zeroise button)\n# TYPE isg_zeroised gauge\n")
+                .append("isg_zeroised ").append(relay.zeroised() ? 1 : 0).append('\n')
+                .append("# HELP isg_vault_up 1 while the vault answers\n# TYPE isg_vault_up gauge\n")
+                .append("isg_vault_up ").append(!relay.zeroised() && vault.healthy() ? 1 : 0).append('\n')
+                .append("# HELP isg_alarm_active 1 while the alarm is active\n# TYPE isg_alarm_active gauge\n");
+        alarms.all().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(e -> b
+                .append("isg_alarm_active{alarm=\"").append(e.getKey().replace("\\", "\\\\").replace("\"", "\\\""))
+                .append("\"} ").append(e.getValue().active() ? 1 : 0).append('\n'));
+        long[] legs = new long[8];
+        for (isg.relay.Session s : relay.sessions()) {
+            isg.relay.Counters[] c = {s.inside().counters(), s.outside().counters()};
+            for (int i = 0; i < 2; i++) {
+                legs[4 * i] += c[i].packetsIn();
+                legs[4 * i + 1] += c[i].packetsOut();
+                legs[4 * i + 2] += c[i].bytesIn();
+                legs[4 * i + 3] += c[i].bytesOut();
+            }
+        }
+        // sums over the sessions held now (they fall when a session ends): gauges; isg_packets_total is the counter
+        b.append("# HELP isg_leg_packets packets per side of the sessions held now, received (in) and sent (out)\n"
+                + "# TYPE isg_leg_packets gauge\n");
+        String[] sides = {"inside", "outside"};
+        for (int i = 0; i < 2; i++) {
+            b.append("isg_leg_packets{side=\"").append(sides[i]).append("\",direction=\"in\"} ")
+                    .append(legs[4 * i]).append('\n').append("isg_leg_packets{side=\"").append(sides[i])
+                    .append("\",direction=\"out\"} ").append(legs[4 * i + 1]).append('\n');
+        }
+        b.append("# HELP isg_leg_bytes octets per side of the sessions held now\n# TYPE isg_leg_bytes gauge\n");
+        for (int i = 0; i < 2; i++) {
+            b.append("isg_leg_bytes{side=\"").append(sides[i]).append("\",direction=\"in\"} ")
+                    .append(legs[4 * i + 2]).append('\n').append("isg_leg_bytes{side=\"").append(sides[i])
+                    .append("\",direction=\"out\"} ").append(legs[4 * i + 3]).append('\n');
+        }
+        Runtime rt = Runtime.getRuntime();
+        b.append("# HELP isg_heap_used_bytes Java heap in use\n# TYPE isg_heap_used_bytes gauge\n")
+                .append("isg_heap_used_bytes ").append(rt.totalMemory() - rt.freeMemory()).append('\n');
+        java.util.OptionalDouble t = board.socTemperature();
+        if (t.isPresent()) {
+            b.append("# HELP isg_soc_temperature_celsius the SoC's temperature\n# TYPE isg_soc_temperature_celsius gauge\n")
+                    .append("isg_soc_temperature_celsius ").append(String.format(java.util.Locale.ROOT, "%.1f",
+                            t.getAsDouble())).append('\n');
+        }
+        if (mc != null) {
+            b.append("# HELP isg_mc_keys MC keys (GMK, PCK, CSK, SPK) held in the vault\n# TYPE isg_mc_keys gauge\n")
+                    .append("isg_mc_keys ").append(mc.keysHeld()).append('\n')
+                    .append("# HELP isg_mc_imessages_total MIKEY-SAKKE I_MESSAGEs received, by result\n"
+                            + "# TYPE isg_mc_imessages_total counter\n")
+                    .append("isg_mc_imessages_total{result=\"accepted\"} ").append(mc.received()).append('\n');
+            mc.refused().forEach((r, n) -> b.append("isg_mc_imessages_total{result=\"")
+                    .append(r.name().toLowerCase(java.util.Locale.ROOT)).append("\"} ").append(n).append('\n'));
+        }
     }
 
     /**

@@ -397,6 +397,18 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (channel != null) {
             channel.prometheus(b);
         }
+        long[] c = server.connectionCounters();
+        b.append("# HELP isg_control_connections open control API connections\n# TYPE isg_control_connections gauge\n")
+                .append("isg_control_connections ").append(c[0]).append('\n')
+                .append("# HELP isg_control_connections_closed_total control API connections refused or closed by ISG, "
+                        + "by reason\n# TYPE isg_control_connections_closed_total counter\n")
+                .append("isg_control_connections_closed_total{reason=\"limit\"} ").append(c[1]).append('\n')
+                .append("isg_control_connections_closed_total{reason=\"idle\"} ").append(c[2]).append('\n')
+                .append("isg_control_connections_closed_total{reason=\"slow-request\"} ").append(c[3]).append('\n');
+        java.util.function.Consumer<StringBuilder> more = server.metrics();
+        if (more != null) {
+            more.accept(b);
+        }
         return b.toString();
     }
 

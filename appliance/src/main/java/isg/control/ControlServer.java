@@ -94,6 +94,17 @@ public final class ControlServer implements AutoCloseable {
         return alarms;
     }
 
+    private volatile java.util.function.Consumer<StringBuilder> metrics;
+
+    /** More of the box for {@code GET /metrics}, appended in the Prometheus text format (vault, board, alarms, legs). */
+    public void metrics(java.util.function.Consumer<StringBuilder> metrics) {
+        this.metrics = metrics;
+    }
+
+    java.util.function.Consumer<StringBuilder> metrics() {
+        return metrics;
+    }
+
     /** What {@code POST /reload} runs: the gateway's reload; answers what it applied, or throws what it refused. */
     public interface Reloader {
         String reload() throws Exception;

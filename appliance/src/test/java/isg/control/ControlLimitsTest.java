@@ -49,11 +49,12 @@ class ControlLimitsTest {
     private Relay relay;
     private ControlServer server;
     private final AuditLog audit = AuditLog.inMemory();
+    private final AuditLog vaultAudit = AuditLog.inMemory();
     private final List<Socket> sockets = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
-        real = SoftVault.open(dir.resolve("k.bcfks"), "pass".toCharArray(), true, AuditLog.inMemory());
+        real = SoftVault.open(dir.resolve("k.bcfks"), "pass".toCharArray(), true, vaultAudit);
         real.generate(Actor.CLI, NewKey.of("partner-a-master", KeyPurpose.INTERCONNECT_MASTER, "partner-a").withBits(128));
         vault = new StallingVault(real, 10_000);
         InetAddress lo = InetAddress.getLoopbackAddress();
@@ -243,5 +244,9 @@ class ControlLimitsTest {
         assertTrue(relay.sessions().isEmpty(), "no session nobody asked for");
         assertTrue(audit.lines().stream().anyMatch(l -> l.contains("\"action\":\"session-delete\"")
                 && l.contains("\"session\":\"orphan\"") && l.contains("undone")), audit.lines().toString());
+        // the vault's own lines for the session say which session they were for
+        assertTrue(vaultAudit.lines().stream().filter(l -> l.contains("\"actor\":\"INTERNAL\"")).allMatch(l -> l.contains(
+                "\"session\":\"orphan\"")) && vaultAudit.lines().stream().filter(l -> l.contains("\"session\":\"orphan\""))
+                .count() >= 3, vaultAudit.lines().toString());
     }
 }

@@ -140,6 +140,21 @@ class DashboardTest {
                 assertEquals("zeroised", payload(seen, base + "/state").get("mode").asText());
                 assertEquals(true, payload(seen, base + "/alarms/tamper").get("active").asBoolean());
                 assertEquals("tamper loop opened", payload(seen, base + "/alarms/tamper").get("reason").asText());
+                // Prometheus sees the same: Prometheus's own promtool reads the exposition
+                String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + g.control().address().getPort() + "/metrics")).header("Authorization", "Bearer " + TOKEN).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+                promtool.getOutputStream().write(metrics.getBytes(StandardCharsets.UTF_8));
+                promtool.getOutputStream().close();
+                String lint = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(promtool.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, promtool.exitValue(), "promtool check metrics: " + lint + "\n" + metrics);
+                for (String line : new String[] {"isg_zeroised 1", "isg_vault_up 0", "isg_alarm_active{alarm=\"tamper\"} 1",
+                    "isg_alarm_active{alarm=\"vault\"} ", "isg_leg_packets{side=\"inside\",direction=\"in\"} 0",
+                    "isg_control_connections 1", "isg_control_connections_closed_total{reason=\"idle\"} 0"}) {
+                    assertTrue(metrics.contains(line), line + " in\n" + metrics);
+                }
                 // acknowledged only once the loop is closed; the box stays zeroised
                 HttpResponse<String> r = post(g, "/alarms/tamper/ack");
                 assertEquals(409, r.statusCode(), r.body());
