@@ -136,6 +136,8 @@ public final class Gateway implements AutoCloseable {
             }
         });
         control.metrics(this::prometheus);
+        relay.onIdleDeleted(s -> audit.event(isg.hsm.Actor.INTERNAL, "session-delete", java.util.Map.of("session", s.id(),
+                "partner", s.partner()), "OK", "idle for " + config.relay().idleTimeout()));
         control.alarms(new ControlServer.Alarms() {
             @Override
             public String list() {

@@ -478,6 +478,13 @@ public final class Relay implements AutoCloseable {
         return true;
     }
 
+    private volatile java.util.function.Consumer<Session> idleDeleted;
+
+    /** Told of each session the sweep deleted for idleness (for the audit log), on the sweep thread. */
+    public void onIdleDeleted(java.util.function.Consumer<Session> listener) {
+        idleDeleted = listener;
+    }
+
     /** Every few seconds, on the sweep thread: deletes idle sessions and lets the receiving contexts tidy up. */
     private void sweep() {
         try {
@@ -493,7 +500,12 @@ public final class Relay implements AutoCloseable {
                 if (now - s.lastActivityNanos > limit) {
                     LOG.log(System.Logger.Level.INFO, "session " + s.id + " idle for " + config.idleTimeout()
                             + ": deleting");
-                    delete(s.id);
+                    if (delete(s.id)) {
+                        java.util.function.Consumer<Session> l = idleDeleted;
+                        if (l != null) {
+                            l.accept(s);
+                        }
+                    }
                 }
             }
         } catch (RuntimeException e) {

@@ -110,4 +110,41 @@ class ReloadTest {
             assertTrue(audit.stream().noneMatch(l -> l.contains(OLD) || l.contains(NEW)), "no token in the audit log");
         }
     }
+
+    @Test
+    void theAuditTrailNamesEachSessionFromCreateToIdleDelete() throws Exception {
+        Path f = dir.resolve("isg.yaml");
+        Files.writeString(f, yaml("").replace("limits: {maxSessions: 50}", "limits: {maxSessions: 50, idleTimeout: 1s}"));
+        SecureFiles.writeSecret(dir.resolve("pass"), "keystore passphrase\n");
+        SecureFiles.writeSecret(dir.resolve("token"), OLD + "\n");
+        try (Gateway g = new Gateway(f)) {
+            g.vault().generate(isg.hsm.Actor.CLI, isg.hsm.NewKey.of("partner-a-master",
+                    isg.hsm.KeyPurpose.INTERCONNECT_MASTER, "partner-a").withBits(128));
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + g.control().address().getPort() + "/sessions")).POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"id\":\"call-9\",\"mode\":\"hop\",\"partner\":\"partner-a\",\"inside\":{\"remote\":"
+                    + "\"127.0.0.1:40000\"},\"outside\":{\"partnerNonce\":\"000102030405060708090a0b0c0d0e0f\"}}"))
+                    .header("Authorization", "Bearer " + OLD).header("Content-Type", "application/json").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, r.statusCode(), r.body());
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (g.relay().session("call-9") != null && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            assertEquals(null, g.relay().session("call-9"), "deleted when idle");
+            end = System.nanoTime() + 5_000_000_000L;
+            while (Files.readAllLines(dir.resolve("audit.jsonl")).stream().noneMatch(l -> l.contains("idle for"))
+                    && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+        }
+        java.util.List<String> audit = Files.readAllLines(dir.resolve("audit.jsonl"));
+        String all = String.join("\n", audit);
+        assertTrue(audit.stream().anyMatch(l -> l.contains("\"actor\":\"API\"") && l.contains("\"action\":\"session-create\"")
+                && l.contains("\"session\":\"call-9\"") && l.contains("\"partner\":\"partner-a\"")), all);
+        assertTrue(audit.stream().filter(l -> l.contains("\"actor\":\"INTERNAL\"") && l.contains("\"session\":\"call-9\""))
+                .count() >= 3, "the vault's lines for the session's keys name it: " + all);
+        assertTrue(audit.stream().anyMatch(l -> l.contains("\"action\":\"session-delete\"") && l.contains("\"session\":"
+                + "\"call-9\"") && l.contains("idle for PT1S")), all);
+    }
 }
