@@ -26,6 +26,8 @@ public final class Main {
             "                      libsrtp on this machine, as BENCH / BENCH-ALLOC / BENCH-RATIO lines",
             "  run --config FILE   run a gateway: vault, relay and control API from a YAML file",
             "  reload              re-read a running gateway's configuration and token file (isg reload --help)",
+            "  firewall --config FILE [--ssh PORT]",
+            "                      print the nftables ruleset that admits only what the configuration serves",
             "  alarm ack NAME      clear a latched alarm once its cause is dealt with (isg alarm --help)",
             "  demo [--seconds N] [--mqtt tcp://host:port] [--tamper-after N]",
             "                      two gateways on loopback with MC endpoints streaming through them both ways",
@@ -66,7 +68,11 @@ public final class Main {
         try {
             switch (command) {
                 case "selftest":
-                    return selfTest(out, err) ? 0 : EXIT_SELFTEST;
+                    if (!selfTest(out, err)) {
+                        return EXIT_SELFTEST;
+                    }
+                    out.println("relay transport (auto): " + isg.relay.Relay.autoTransport());
+                    return 0;
                 case "bench":
                     for (String o : options) {
                         if (!o.equals("--quick") && !o.equals("--no-libsrtp")) {
@@ -136,6 +142,8 @@ public final class Main {
                     return new isg.cli.KeysCommand(out, err).run(options);
                 case "partner":
                     return new isg.cli.PartnerCommand(out, err).run(options);
+                case "firewall":
+                    return new isg.cli.FirewallCommand(out, err).run(options);
                 case "reload":
                 case "alarm":
                     return new isg.cli.AdminCommand(out, err).run(command, options);
@@ -183,11 +191,48 @@ public final class Main {
         } catch (IllegalArgumentException noSignal) {
             err.println("no SIGHUP on this platform: use isg reload");
         }
-        out.println("gateway " + g.config().relay().gatewayId() + " running; control API on " + g.control().address()
-                + "; " + reloadHow + "; SIGTERM/Ctrl-C stops");
+        java.net.InetSocketAddress api = g.control().address();
+        String running = "gateway " + g.config().relay().gatewayId() + " running; control API on "
+                + (api.getAddress() instanceof java.net.Inet6Address ? "[" + api.getHostString() + "]" : api.getHostString())
+                + ":" + api.getPort();
+        out.println(running + "; " + reloadHow + "; SIGTERM/Ctrl-C stops");
+        isg.status.SystemdNotify systemd = isg.status.SystemdNotify.fromEnvironment();
+        java.util.concurrent.ScheduledExecutorService watchdog = null;
+        if (systemd != null) {
+            systemd.ready(running + ", relay " + g.relay().transport());
+            java.time.Duration every = systemd.watchdog();
+            if (every != null) {
+                // systemd's watchdog (WatchdogSec=) restarts a process whose loops stop answering; the
+                // hardware watchdog stays with systemd (RuntimeWatchdogSec=), which owns /dev/watchdog
+                java.time.Duration half = every.dividedBy(2);
+                watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "isg-systemd-watchdog");
+                    t.setDaemon(true);
+                    return t;
+                });
+                watchdog.scheduleAtFixedRate(() -> {
+                    if (g.relay().loopsAnswer(half)) {
+                        systemd.watchdogAlive();
+                    } else {
+                        System.getLogger("isg.Main").log(System.Logger.Level.ERROR, "a relay event loop did not "
+                                + "answer within " + half.toMillis() + " ms: no watchdog ping, systemd will restart ISG");
+                    }
+                }, 0, Math.max(1, half.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        }
+        java.util.concurrent.ScheduledExecutorService pinger = watchdog;
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (systemd != null) {
+                systemd.stopping();
+                if (pinger != null) {
+                    pinger.shutdownNow();
+                }
+            }
             g.close();
+            if (systemd != null) {
+                systemd.close();
+            }
             done.countDown();
         }));
         try {

@@ -115,6 +115,116 @@ class RunProcessTest {
         }
     }
 
+    /**
+     * Under systemd with Type=notify and WatchdogSec=: READY=1 once it forwards, WATCHDOG=1 at half the
+     * interval, STOPPING=1 at SIGTERM. The receiving end is Python's AF_UNIX datagram socket, not ours.
+     */
+    @Test
+    void underSystemdItSaysReadyPingsTheWatchdogAndSaysStopping() throws Exception {
+        Path f = config(37000);
+        Path sock = dir.resolve("notify");
+        Process listener = new ProcessBuilder("python3", "-u", "-c", String.join("\n",
+                "import socket, sys",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
+                "s.bind(sys.argv[1])",
+                "print('listening', flush=True)",
+                "while True:",
+                "    m = s.recv(4096).decode()",
+                "    print(m.replace('\\n', '|'), flush=True)"), sock.toString()).start();
+        java.util.concurrent.BlockingQueue<String> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    heard.add(l);
+                }
+            } catch (java.io.IOException e) {
+                // the listener ended
+            }
+        });
+        reader.start();
+        java.util.concurrent.Callable<String> next = () -> heard.poll(20, TimeUnit.SECONDS);
+        try {
+            assertEquals("listening", next.call());
+            ProcessBuilder pb = isg(null, "run", "--config", f.toString());
+            pb.environment().put("NOTIFY_SOCKET", sock.toString());
+            pb.environment().put("WATCHDOG_USEC", "400000");
+            pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            Process p = pb.start();
+            try {
+                String ready = next.call();
+                assertTrue(ready != null && ready.startsWith("READY=1|STATUS=gateway home running; control API on 127.0.0.1:")
+                        && ready.endsWith("|MAINPID=" + p.pid()), ready);
+                assertEquals("WATCHDOG=1", next.call());
+                long first = System.nanoTime();
+                assertEquals("WATCHDOG=1", next.call());
+                assertEquals("WATCHDOG=1", next.call());
+                long twoIntervals = System.nanoTime() - first;
+                assertTrue(twoIntervals < 1_500_000_000L, "pings at half of WatchdogSec=0.4s, two took "
+                        + twoIntervals / 1_000_000 + " ms");
+            } finally {
+                p.destroy();
+                assertEquals(143, p.waitFor(), "SIGTERM ends it (the unit counts 143 as success)");
+            }
+            String l;
+            while ("WATCHDOG=1".equals(l = next.call())) {
+                // pings sent before the stop
+            }
+            assertEquals("STOPPING=1", l);
+        } finally {
+            listener.destroy();
+        }
+    }
+
+    /**
+     * The unit's LoadCredential=isg-hsm-pin: the PIN reaches ISG only through $CREDENTIALS_DIRECTORY
+     * (no pinFile in the configuration), and without the credential the start names what is missing.
+     */
+    @Test
+    void theHsmPinComesFromTheSystemdCredential() throws Exception {
+        isg.hsm.SoftHsm hsm = isg.hsm.SoftHsm.get();
+        SecureFiles.writeSecret(dir.resolve("token"), TOKEN + "\n");
+        Path f = dir.resolve("isg.yaml");
+        Files.writeString(f, "gateway: {id: home}\nvault: {kind: pkcs11, module: " + isg.hsm.SoftHsm.MODULE + ", token: "
+                + isg.hsm.SoftHsm.LABEL + ", audit: audit.jsonl}\n"
+                + "inside: {address: 127.0.0.1, ports: 37100-37119}\noutside: {address: 127.0.0.1, ports: 37200-37219}\n"
+                + "control: {listen: \"127.0.0.1:0\", tokenFile: token}\n");
+        Path creds = dir.resolve("credentials");
+        Files.createDirectory(creds);
+        // as systemd leaves it: read-only for the service's user
+        Files.writeString(creds.resolve("isg-hsm-pin"), isg.hsm.SoftHsm.PIN);
+        Files.setPosixFilePermissions(creds.resolve("isg-hsm-pin"), java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+
+        ProcessBuilder none = isg(null, "run", "--config", f.toString()).redirectErrorStream(true);
+        none.environment().put("SOFTHSM2_CONF", System.getenv("SOFTHSM2_CONF"));
+        Process p0 = none.start();
+        String said = new String(p0.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(69, p0.waitFor(), said);
+        assertTrue(said.contains("no PIN given: name a PIN file (vault.pinFile, or --pin-file), or start under systemd "
+                + "with LoadCredential=isg-hsm-pin (no $CREDENTIALS_DIRECTORY here)"), said);
+
+        ProcessBuilder pb = isg(null, "run", "--config", f.toString()).redirectErrorStream(true);
+        pb.environment().put("SOFTHSM2_CONF", System.getenv("SOFTHSM2_CONF"));
+        pb.environment().put("CREDENTIALS_DIRECTORY", creds.toString());
+        Process p = pb.start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            List<String> lines = new ArrayList<>();
+            String running = null;
+            for (String l; (l = out.readLine()) != null; ) {
+                lines.add(l);
+                if (l.startsWith("gateway home running")) {
+                    running = l;
+                    break;
+                }
+            }
+            assertTrue(running != null, "started with the PIN from the credential: " + lines);
+            assertTrue(lines.stream().anyMatch(l -> l.contains("gateway home ready: vault pkcs11")), lines.toString());
+        } finally {
+            p.destroy();
+            p.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void aWrongPassphraseExitsAlikeFromRunAndFromKeys() throws Exception {
         Path f = config(36900);

@@ -129,6 +129,7 @@ public final class ConfigLoader {
         Map<String, Node> partnerChannels = new LinkedHashMap<>();
         Map<String, java.util.List<String>> partnerDomains = new LinkedHashMap<>();
         Map<String, java.util.List<String>> partnerGroups = new LinkedHashMap<>();
+        Map<String, java.util.List<String>> partnerAddresses = new LinkedHashMap<>();
         if (partnersNode != null) {
             if (!(partnersNode instanceof MappingNode)) {
                 throw error(partnersNode, "partners", "a mapping of partner id to {masterKey: pkcs11:...}");
@@ -139,7 +140,12 @@ public final class ConfigLoader {
                     throw error(t.getKeyNode(), "partners", "a partner's gateway id: 1-64 characters of A-Z a-z 0-9 . _ -, "
                             + "got '" + pid + "'");
                 }
-                Map<String, Node> p = map(t.getValueNode(), "partners." + pid + ".", Set.of("masterKey", "channel", "domains", "groups"));
+                Map<String, Node> p = map(t.getValueNode(), "partners." + pid + ".", Set.of("masterKey", "channel", "domains", "groups",
+                        "addresses"));
+                java.util.List<String> addrs = prefixes(p.get("addresses"), "partners." + pid + ".addresses");
+                if (!addrs.isEmpty()) {
+                    partnerAddresses.put(pid, addrs);
+                }
                 java.util.List<String> groups = groups(p.get("groups"), "partners." + pid + ".groups");
                 if (!groups.isEmpty()) {
                     partnerGroups.put(pid, groups);
@@ -295,7 +301,7 @@ public final class ConfigLoader {
                 boardKind, pins, broker, prefix, mqttCred, metricsSeconds, mqttCa, mqttKs, mqttKsPass, controlTls, mc,
                 channel, java.util.Map.copyOf(partnerDomains), policy, kmsProxy, java.util.Map.copyOf(partnerGroups),
                 groups(top.get("ownGroups"), "ownGroups"), controlLimits, mqttClientId, auditMaxBytes, auditKeep,
-                (Map<String, Object>) tree(root));
+                java.util.Map.copyOf(partnerAddresses), (Map<String, Object>) tree(root));
     }
 
     /**
@@ -320,6 +326,78 @@ public final class ConfigLoader {
     private java.util.List<String> groups(Node n, String field) throws ConfigException {
         return values(n, field, "sips?:[^\\s\"'<>,;]{1,250}", "a group URI pattern like \"sip:*@groups.fire.example\"",
                 false);
+    }
+
+    /**
+     * Where a partner's gateways send from (media and channel): numeric addresses or prefixes, each
+     * returned in canonical form ({@code 198.51.100.7}, {@code 2001:db8::/48}); the packet filter
+     * accepts the outside only from these.
+     */
+    private java.util.List<String> prefixes(Node n, String field) throws ConfigException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String v : values(n, field, "[0-9A-Fa-f.:]{2,39}(/\\d{1,3})?", "an IP address or prefix like 198.51.100.7 or "
+                + "2001:db8::/48", true)) {
+            int slash = v.indexOf('/');
+            String a = slash < 0 ? v : v.substring(0, slash);
+            InetAddress ip;
+            try {
+                ip = InetAddress.getByName(a);
+            } catch (UnknownHostException e) {
+                throw error(n, field, "'" + v + "' is not an IP address or prefix");
+            }
+            int max = ip.getAddress().length * 8;
+            int len = slash < 0 ? max : Integer.parseInt(v.substring(slash + 1));
+            if (len < 1 || len > max) {
+                throw error(n, field, "'" + v + "': a prefix length 1-" + max);
+            }
+            byte[] b = ip.getAddress();
+            for (int i = len; i < max; i++) {
+                if ((b[i / 8] & (0x80 >>> (i % 8))) != 0) {
+                    throw error(n, field, "'" + v + "' has host bits set beyond /" + len);
+                }
+            }
+            String canon = canonical(ip);
+            out.add(len == max ? canon : canon + "/" + len);
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    /** An address in RFC 5952 form (IPv6: lower case, the longest run of two or more zero groups as ::). */
+    public static String canonical(InetAddress ip) {
+        if (!(ip instanceof java.net.Inet6Address)) {
+            return ip.getHostAddress();
+        }
+        byte[] b = ip.getAddress();
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestAt = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestAt = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestAt) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(g[i]));
+        }
+        return sb.toString();
     }
 
     /** A partner's MC domains: the KMS URIs its users' key material comes from. */

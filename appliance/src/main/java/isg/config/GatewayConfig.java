@@ -21,6 +21,7 @@ import java.nio.file.Path;
  * @param mqttClientId the MQTT client id; null for the default (unique per box)
  * @param auditMaxBytes the audit log's size at which it is rotated
  * @param auditKeep rotated audit files kept
+ * @param partnerAddresses partner id → addresses or prefixes its gateways send from (canonical)
  * @param tree the whole file as plain values, to tell what a reload changes
  */
 public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path keystore, Path passphraseFile,
@@ -31,5 +32,6 @@ public record GatewayConfig(Path file, RelayConfig relay, String vaultKind, Path
         java.util.Map<String, java.util.List<String>> partnerDomains, isg.policy.Policy policy,
         isg.kms.KmsProxy.Config kmsProxy, java.util.Map<String, java.util.List<String>> partnerGroups,
         java.util.List<String> ownGroups, isg.control.ControlServer.Limits controlLimits, String mqttClientId,
-        long auditMaxBytes, int auditKeep, java.util.Map<String, Object> tree) {
+        long auditMaxBytes, int auditKeep,
+        java.util.Map<String, java.util.List<String>> partnerAddresses, java.util.Map<String, Object> tree) {
 }

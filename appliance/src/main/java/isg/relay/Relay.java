@@ -9,7 +9,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -81,10 +80,10 @@ public final class Relay implements AutoCloseable {
         this.config = config;
         this.vault = vault;
         this.backend = CryptoBackend.named(config.backend());
-        boolean epoll = !config.transport().equals("nio") && Epoll.isAvailable();
+        String epollFailure = config.transport().equals("nio") ? null : EpollProbe.failure();
+        boolean epoll = !config.transport().equals("nio") && epollFailure == null;
         if (config.transport().equals("epoll") && !epoll) {
-            throw new IllegalStateException("relay.transport is epoll, but epoll is unavailable here: "
-                    + Epoll.unavailabilityCause());
+            throw new IllegalStateException("relay.transport is epoll, but it does not work here: " + epollFailure);
         }
         if (epoll) {
             group = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
@@ -93,8 +92,7 @@ public final class Relay implements AutoCloseable {
         } else {
             group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
             channelClass = NioDatagramChannel.class;
-            transport = config.transport().equals("nio") ? "nio" : "nio (epoll unavailable: "
-                    + Epoll.unavailabilityCause() + ")";
+            transport = config.transport().equals("nio") ? "nio" : "nio (" + epollFailure + ")";
         }
         for (EventExecutor e : group) {
             shares.put((EventLoop) e, new LoopShare(config.maxDatagram()));
@@ -108,6 +106,31 @@ public final class Relay implements AutoCloseable {
             return t;
         });
         sweeper.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Whether every event loop runs a task within {@code timeout}: the liveness the service watchdog
+     * reports (a loop stuck in a vault call or a bug would hold up its sessions' packets).
+     */
+    public boolean loopsAnswer(java.time.Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        java.util.List<io.netty.util.concurrent.Future<?>> pings = new java.util.ArrayList<>();
+        for (EventExecutor e : group) {
+            pings.add(e.submit(() -> { }));
+        }
+        for (io.netty.util.concurrent.Future<?> f : pings) {
+            long left = end - System.nanoTime();
+            if (left <= 0 || !f.awaitUninterruptibly(left, TimeUnit.NANOSECONDS) || !f.isSuccess()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** What {@code relay.transport: auto} chooses on this machine: "epoll", or "nio (why not epoll)". */
+    public static String autoTransport() {
+        String failure = EpollProbe.failure();
+        return failure == null ? "epoll" : "nio (" + failure + ")";
     }
 
     public String transport() {

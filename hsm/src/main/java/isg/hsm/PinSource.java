@@ -54,6 +54,12 @@ public final class PinSource {
         if (dir != null && credentialName != null && Files.isReadable(Path.of(dir, credentialName))) {
             return fromFile(Path.of(dir, credentialName));
         }
+        if (file == null && credentialName != null) {
+            throw new VaultException(VaultException.Reason.CREDENTIAL_UNREADABLE, "no PIN given: name a PIN file "
+                    + "(vault.pinFile, or --pin-file), or start under systemd with LoadCredential=" + credentialName
+                    + (dir == null ? " (no $CREDENTIALS_DIRECTORY here)" : " ($CREDENTIALS_DIRECTORY/" + credentialName
+                            + " is missing or unreadable)"));
+        }
         return fromFile(file);
     }
 }
