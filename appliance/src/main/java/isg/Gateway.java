@@ -29,6 +29,13 @@ public final class Gateway implements AutoCloseable {
     private final Path file;
     private final AuditLog audit;
     private final KeyVault vault;
+    /** The vault's heartbeat: its own thread, as a token call can block. */
+    private final java.util.concurrent.ScheduledExecutorService heartbeat = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "isg-vault-heartbeat");
+                t.setDaemon(true);
+                return t;
+            });
     private final Relay relay;
     private final ControlServer control;
     /** The MC key plane; null when the gateway is a member of no MC domain. */
@@ -135,6 +142,8 @@ public final class Gateway implements AutoCloseable {
                 alarms.clear("vault");
             }
         });
+        // a token pulled, or a network HSM lost, while nothing uses it shows at once, and comes back
+        heartbeat.scheduleWithFixedDelay(vault::heartbeat, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
         control.metrics(this::prometheus);
         relay.onIdleDeleted(s -> audit.event(isg.hsm.Actor.INTERNAL, "session-delete", java.util.Map.of("session", s.id(),
                 "partner", s.partner()), "OK", "idle for " + config.relay().idleTimeout()));
@@ -476,6 +485,7 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
+        heartbeat.shutdownNow();
         if (mqtt != null) {
             mqtt.close();
         }

@@ -75,6 +75,10 @@ class WholeSystemTest {
     private static final int OUT_MAX = 42039;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SrtpSuite INSIDE = SrtpSuite.AES_CM_128_HMAC_SHA1_80;
+    /** p11-kit's client module, in this machine's multiarch directory. */
+    private static final String P11_KIT_CLIENT = java.util.stream.Stream.of("x86_64", "aarch64")
+            .map(a -> "/usr/lib/" + a + "-linux-gnu/pkcs11/p11-kit-client.so").filter(f -> Files.isRegularFile(Path.of(f)))
+            .findFirst().orElse("/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so (missing: bash .ci/deps installs p11-kit-modules)");
 
     @TempDir
     Path dir;
@@ -131,7 +135,8 @@ class WholeSystemTest {
     }
 
     private Proc javaIn(String ns, String logName, String mainClass, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, java(),
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, "env", "P11_KIT_SERVER_ADDRESS=unix:path="
+                + dir.resolve("hsm.sock"), java(),
                 "--add-opens=java.base/com.sun.crypto.provider=ALL-UNNAMED", "-Xmx256m", "-cp",
                 System.getProperty("java.class.path"), mainClass));
         cmd.addAll(List.of(args));
@@ -186,26 +191,37 @@ class WholeSystemTest {
 
     /** A gateway's files: its vault holding the shared interconnect key, configuration, token. */
     private Path gatewayFiles(String id, String partner, String inside, String outside, String relayAddress,
-            byte[] kek, byte[] interconnect) throws Exception {
+            byte[] kek, byte[] interconnect, boolean networkHsm) throws Exception {
         Path d = Files.createDirectories(dir.resolve(id));
         SecureFiles.writeSecret(d.resolve("pass"), "passphrase of " + id + "\n");
         SecureFiles.writeSecret(d.resolve("token"), TOKEN + "\n");
-        try (KeyVault v = SoftVault.open(d.resolve("keys.bcfks"), ("passphrase of " + id).toCharArray(), true,
-                AuditLog.inMemory())) {
-            KeyInfo t = v.importTransportKey(Actor.CLI, NewKey.of("transport", KeyPurpose.TRANSPORT, "operator"), kek.clone());
+        // a network HSM: SoftHSM2's token behind p11-kit's server, reached through p11-kit's client module
+        String label = networkHsm ? "sys-" + partner + "-master-" + System.nanoTime() : partner + "-master";
+        String vault;
+        if (networkHsm) {
+            Files.copy(isg.hsm.SoftHsm.get().config().pinFile(), d.resolve("pin"));
+            vault = "{kind: pkcs11, module: " + P11_KIT_CLIENT + ", token: " + isg.hsm.SoftHsm.LABEL
+                    + ", pinFile: pin, audit: audit.jsonl}";
+        } else {
+            vault = "{kind: soft, keystore: keys.bcfks, passphraseFile: pass, audit: audit.jsonl}";
+        }
+        try (KeyVault v = networkHsm ? isg.hsm.Pkcs11Vault.open(isg.hsm.SoftHsm.get().config(), AuditLog.inMemory())
+                : SoftVault.open(d.resolve("keys.bcfks"), ("passphrase of " + id).toCharArray(), true, AuditLog.inMemory())) {
+            KeyInfo t = v.importTransportKey(Actor.CLI, NewKey.of(label + "-transport", KeyPurpose.TRANSPORT, "operator"),
+                    kek.clone());
             Cipher c = Cipher.getInstance("AESKWP", Fips.PROVIDER);
             c.init(Cipher.WRAP_MODE, new SecretKeySpec(kek, "AES"));
-            v.importWrapped(Actor.CLI, NewKey.of(partner + "-master", KeyPurpose.INTERCONNECT_MASTER, partner)
+            v.importWrapped(Actor.CLI, NewKey.of(label, KeyPurpose.INTERCONNECT_MASTER, partner)
                     .withBits(128), t.uri(), c.wrap(new SecretKeySpec(interconnect, "AES")));
         }
         Path conf = d.resolve("isg.yaml");
         Files.writeString(conf, String.join("\n",
                 "gateway: {id: " + id + "}",
-                "vault: {kind: soft, keystore: keys.bcfks, passphraseFile: pass, audit: audit.jsonl}",
+                "vault: " + vault,
                 "inside: {address: " + inside + ", ports: 40000-40039}",
                 "outside: {address: " + outside + ", ports: " + OUT_MIN + "-" + OUT_MAX + "}",
                 "partners:",
-                "  " + partner + ": {masterKey: \"pkcs11:object=" + partner + "-master\", addresses: [" + relayAddress + "]}",
+                "  " + partner + ": {masterKey: \"pkcs11:object=" + label + "\", addresses: [" + relayAddress + "]}",
                 "control: {listen: \"" + inside + ":8443\", tokenFile: token}",
                 "mqtt: {broker: \"tcp://127.0.0.1:1883\", metricsSeconds: 1}",
                 ""));
@@ -219,6 +235,35 @@ class WholeSystemTest {
         g.await(l -> l.contains(" running; control API on "), "gateway " + conf.getParent().getFileName() + " running", 60);
         assertEquals(200, call(api, "GET", "/status", null).statusCode());
         return g;
+    }
+
+    /** p11-kit's server exporting the SoftHSM2 token on a unix socket: the home gateway's network HSM. */
+    private Proc networkHsm() throws Exception {
+        Files.deleteIfExists(dir.resolve("hsm.sock"));
+        Proc s = new Proc(dir.resolve("hsm-" + System.nanoTime() + ".log"), "p11-kit", "server", "-f", "-n",
+                dir.resolve("hsm.sock").toString(), "-p", isg.hsm.SoftHsm.MODULE.toString(),
+                "pkcs11:token=" + isg.hsm.SoftHsm.LABEL);
+        s.await(l -> l.startsWith("P11_KIT_SERVER_ADDRESS="), "p11-kit server", 20);
+        return s;
+    }
+
+    private long metric(String api, String name) throws Exception {
+        for (String l : call(api, "GET", "/metrics", null).body().split("\n")) {
+            if (l.startsWith(name + " ")) {
+                return Long.parseLong(l.substring(name.length() + 1).trim());
+            }
+        }
+        throw new AssertionError(name + " not in /metrics");
+    }
+
+    private void awaitMetric(String api, String name, long value, int seconds) throws Exception {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        while (metric(api, name) != value) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError(name + " did not become " + value + " within " + seconds + " s");
+            }
+            Thread.sleep(100);
+        }
     }
 
     private Proc mosquitto(String ns, Path conf, String name) throws Exception {
@@ -401,8 +446,10 @@ class WholeSystemTest {
         byte[] interconnect = new byte[16];
         Fips.DRBG.nextBytes(kek);
         Fips.DRBG.nextBytes(interconnect);
-        Path homeConf = gatewayFiles("home", "partner", "198.18.1.2", "198.18.11.2", "198.18.11.1", kek, interconnect);
-        Path partnerConf = gatewayFiles("partner", "home", "198.18.2.2", "198.18.12.2", "198.18.12.1", kek, interconnect);
+        Path homeConf = gatewayFiles("home", "partner", "198.18.1.2", "198.18.11.2", "198.18.11.1", kek, interconnect, true);
+        Path partnerConf = gatewayFiles("partner", "home", "198.18.2.2", "198.18.12.2", "198.18.12.1", kek, interconnect,
+                false);
+        Proc hsm = networkHsm();
         // each border's packet filter, generated from its configuration
         for (Object[] g : new Object[][] {{HOME, homeConf}, {PARTNER, partnerConf}}) {
             Path rules = dir.resolve(g[0] + ".nft");
@@ -522,6 +569,29 @@ class WholeSystemTest {
         mosquitto(HOME, homeConf.resolveSibling("mosquitto.conf"), "mosquitto-home-again");
         String state = retainedState(HOME);
         assertTrue(state.contains("\"mode\":\"forwarding\"") && state.contains("\"sessions\":" + SESSIONS), state);
+
+        // 4. the home vault (a network HSM) goes away: the vault alarm goes up and reaches the dashboard,
+        //    a new call is refused; it comes back: the alarm clears and a new call works end to end
+        hsm.p.descendants().forEach(ProcessHandle::destroyForcibly);
+        hsm.p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        awaitMetric(homeApi, "isg_vault_up", 0, 15);
+        assertEquals(1, metric(homeApi, "isg_alarm_active{alarm=\"vault\"}"));
+        assertTrue(Sh.run("ip", "netns", "exec", HOME, "mosquitto_sub", "-h", "127.0.0.1", "-t", "isg/home/alarms/vault",
+                "-C", "1", "-W", "20").contains("\"active\":true"), "the dashboard sees the vault alarm");
+        Call refusedCall = new Call("call-while-down", 0);
+        HttpResponse<String> down = call(homeApi, "POST", "/sessions", create(refusedCall, "partner", refusedCall.homeEnd,
+                refusedCall.homeUp, refusedCall.homeDown, null, null));
+        assertEquals(503, down.statusCode(), down.body());
+        networkHsm();
+        awaitMetric(homeApi, "isg_vault_up", 1, 20);
+        assertEquals(0, metric(homeApi, "isg_alarm_active{alarm=\"vault\"}"), "the vault alarm clears by itself");
+        List<Call> after = List.of(new Call("call-after-vault", 0));
+        setUp(after, homeApi, partnerApi);
+        after.get(0).generators(0);
+        r = stream(after, 2);
+        assertEquals(0, r[4]);
+        assertTrue(r[1] == r[0] && r[3] == r[2] && r[0] > 0, "a call set up after the vault came back: "
+                + java.util.Arrays.toString(r));
     }
 
     /**

@@ -109,12 +109,27 @@ abstract class AbstractVault implements KeyVault {
                 rawProbe();
                 loadMetadata();
                 healthy = true;
+                LOG.log(System.Logger.Level.INFO, kind() + " answers again");
                 emit(VaultEvent.Kind.UP, kind() + " answers again");
             } catch (VaultException e) {
+                LOG.log(System.Logger.Level.DEBUG, kind() + " still down: " + e.getMessage());
                 return false;
             }
         }
         return healthy && !zeroised;
+    }
+
+    @Override
+    public void heartbeat() {
+        if (healthy && !zeroised) {
+            try {
+                rawProbe();
+            } catch (VaultException e) {
+                down(e.getMessage(), e);
+            }
+        } else {
+            healthy();
+        }
     }
 
     @Override

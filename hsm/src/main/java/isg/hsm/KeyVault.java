@@ -17,6 +17,15 @@ public interface KeyVault extends AutoCloseable {
     /** Whether the vault answers now; a down vault fails every operation fast. */
     boolean healthy();
 
+    /**
+     * Asks the store whether it still answers, so that a token pulled (or a network HSM lost) while
+     * nothing uses it is noticed, and one that is back is reconnected. Blocking: call it from a
+     * thread of its own, never an event loop.
+     */
+    default void heartbeat() {
+        healthy();
+    }
+
     /** Called on DOWN, UP and ZEROISED. */
     void onEvent(Consumer<VaultEvent> listener);
 

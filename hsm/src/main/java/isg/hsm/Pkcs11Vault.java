@@ -62,7 +62,7 @@ public final class Pkcs11Vault extends AbstractVault {
     Pkcs11Vault(String tokenLabel, TokenPort.Connector connector, AuditLog audit, Clock clock) throws VaultException {
         super(tokenLabel, audit, clock);
         this.connector = connector;
-        this.port = connector.connect();
+        this.port = connector.connect(false);
         loadMetadata();
     }
 
@@ -73,8 +73,8 @@ public final class Pkcs11Vault extends AbstractVault {
 
     /** As above, judging key expiry by {@code clock}. */
     public static Pkcs11Vault open(Pkcs11Config config, AuditLog audit, Clock clock) throws VaultException {
-        TokenPort.Connector c = () -> WrapperPort.connect(config,
-                PinSource.fromCredentialOrFile(Pkcs11Config.PIN_CREDENTIAL, config.pinFile()));
+        TokenPort.Connector c = again -> WrapperPort.connect(config,
+                PinSource.fromCredentialOrFile(Pkcs11Config.PIN_CREDENTIAL, config.pinFile()), again);
         return new Pkcs11Vault(config.tokenLabel(), c, audit, clock);
     }
 
@@ -367,7 +367,7 @@ public final class Pkcs11Vault extends AbstractVault {
         }
         port = null;
         handles.clear();
-        port = connector.connect();
+        port = connector.connect(true);
     }
 
     @Override

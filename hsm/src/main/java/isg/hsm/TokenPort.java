@@ -39,9 +39,9 @@ interface TokenPort {
 
     void close();
 
-    /** Opens a port: module, token, login. */
+    /** Opens a port: module, token, login; {@code again}: after the token was lost. */
     @FunctionalInterface
     interface Connector {
-        TokenPort connect() throws VaultException;
+        TokenPort connect(boolean again) throws VaultException;
     }
 }

@@ -37,7 +37,12 @@ final class WrapperPort implements TokenPort {
         this.describe = describe;
     }
 
-    static TokenPort connect(Pkcs11Config config, char[] pin) throws VaultException {
+    /**
+     * Opens the module (once per process), finds the token and logs in. {@code again}: the token was
+     * lost and this is a reconnection; a module that does not show the token then is initialised
+     * afresh on the next attempt (a network HSM's client library reconnects only at C_Initialize).
+     */
+    static TokenPort connect(Pkcs11Config config, char[] pin, boolean again) throws VaultException {
         String path = config.module().toAbsolutePath().toString();
         if (!Files.isRegularFile(config.module())) {
             throw new VaultException(Reason.MODULE_NOT_FOUND, "PKCS#11 module " + path + " does not exist; install "
@@ -70,20 +75,48 @@ final class WrapperPort implements TokenPort {
                         return new WrapperPort(tok, t.getTokenInfo().getManufacturerID().trim() + " "
                                 + t.getTokenInfo().getModel().trim() + ", token " + label);
                     } catch (PKCS11Exception e) {
+                        resetIfGone(path, module, e);
                         throw loginFailure(e, path, label);
                     }
                 }
             }
         } catch (TokenException e) {
             if (e instanceof PKCS11Exception) {
+                resetIfGone(path, module, (PKCS11Exception) e);
                 throw loginFailure((PKCS11Exception) e, path, config.tokenLabel());
             }
             throw new VaultException(Reason.UNAVAILABLE, "PKCS#11 module " + path + ": " + e.getMessage(), e);
         } finally {
             Arrays.fill(pin, '\0');
         }
+        if (again) {
+            reset(path, module);
+        }
         throw new VaultException(Reason.TOKEN_NOT_FOUND, "PKCS#11 module " + path + " has no token labelled '"
                 + config.tokenLabel() + "' (tokens present: " + labels + "); initialise it or correct the label");
+    }
+
+    /**
+     * A module whose device is gone is finalised and forgotten, so the next connection initialises it
+     * afresh: a network HSM's client library (p11-kit's client, a vendor's) reconnects only at
+     * C_Initialize, and a USB token's library may need it after the token was pulled.
+     */
+    private static void resetIfGone(String path, PKCS11Module module, PKCS11Exception e) {
+        long code = e.getErrorCode();
+        if (code == PKCS11Constants.CKR_DEVICE_ERROR || code == PKCS11Constants.CKR_DEVICE_REMOVED
+                || code == PKCS11Constants.CKR_TOKEN_NOT_PRESENT || code == PKCS11Constants.CKR_CRYPTOKI_NOT_INITIALIZED) {
+            reset(path, module);
+        }
+    }
+
+    private static void reset(String path, PKCS11Module module) {
+        if (MODULES.remove(path, module)) {
+            try {
+                module.finalize(null);
+            } catch (PKCS11Exception ignored) {
+                // gone already: initialising it again is what matters
+            }
+        }
     }
 
     private static VaultException loginFailure(PKCS11Exception e, String module, String label) {

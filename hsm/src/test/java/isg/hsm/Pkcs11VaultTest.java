@@ -111,11 +111,11 @@ class Pkcs11VaultTest extends KeyVaultContract {
         Pkcs11Config cfg = SoftHsm.get().config();
         FlakyPort.Switch removed = new FlakyPort.Switch();
         List<VaultEvent> events = new ArrayList<>();
-        try (Pkcs11Vault flaky = new Pkcs11Vault(SoftHsm.LABEL, () -> {
+        try (Pkcs11Vault flaky = new Pkcs11Vault(SoftHsm.LABEL, again -> {
             if (removed.on) {
                 throw new VaultException(Reason.UNAVAILABLE, "token absent");
             }
-            return new FlakyPort(WrapperPort.connect(cfg, PinSource.fromFile(cfg.pinFile())), removed);
+            return new FlakyPort(WrapperPort.connect(cfg, PinSource.fromFile(cfg.pinFile()), false), removed);
         }, AuditLog.inMemory(), Clock.systemUTC())) {
             flaky.onEvent(events::add);
             flaky.reconnectInterval(java.time.Duration.ZERO);
