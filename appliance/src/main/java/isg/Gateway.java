@@ -254,6 +254,11 @@ public final class Gateway implements AutoCloseable {
         Runtime rt = Runtime.getRuntime();
         b.append("# HELP isg_heap_used_bytes Java heap in use\n# TYPE isg_heap_used_bytes gauge\n")
                 .append("isg_heap_used_bytes ").append(rt.totalMemory() - rt.freeMemory()).append('\n');
+        // the relay's and control API's buffers: flat in a steady state, so a leak shows as growth
+        b.append("# HELP isg_direct_memory_used_bytes direct memory held by Netty's pooled buffers\n"
+                + "# TYPE isg_direct_memory_used_bytes gauge\n")
+                .append("isg_direct_memory_used_bytes ")
+                .append(io.netty.buffer.PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory()).append('\n');
         java.util.OptionalDouble t = board.socTemperature();
         if (t.isPresent()) {
             b.append("# HELP isg_soc_temperature_celsius the SoC's temperature\n# TYPE isg_soc_temperature_celsius gauge\n")
