@@ -127,6 +127,15 @@ public final class LoadGen implements AutoCloseable {
 
     /** Sends every stream at {@code packetsPerSecond} for {@code seconds} and receives until quiet. */
     public Result run(List<Stream> streams, int packetsPerSecond, double seconds) throws InterruptedException {
+        return run(streams, packetsPerSecond, seconds, 300);
+    }
+
+    /**
+     * As above, receiving for {@code drainMillis} after the last send (a gateway under overload may
+     * hold packets for seconds: the soak waits them out so that none is counted lost while in flight).
+     */
+    public Result run(List<Stream> streams, int packetsPerSecond, double seconds, long drainMillis)
+            throws InterruptedException {
         running.set(true);
         Thread receiver = new Thread(this::receiveLoop, "loadgen-sink");
         receiver.setDaemon(true);
@@ -158,7 +167,7 @@ public final class LoadGen implements AutoCloseable {
             }
         }
         long sendEnd = System.nanoTime();
-        Thread.sleep(300);
+        Thread.sleep(drainMillis);
         running.set(false);
         receiver.interrupt();
         receiver.join(1000);

@@ -39,6 +39,8 @@ public final class ImpairRelay {
         long dropped;
         long duplicated;
         long reordered;
+        /** Datagrams the outgoing socket had no room for (counted in dropped as well). */
+        long unsent;
         final List<Object[]> recorded = new ArrayList<>();
 
         Direction(String name) {
@@ -47,7 +49,7 @@ public final class ImpairRelay {
 
         String stats() {
             return name + " received=" + received + " forwarded=" + forwarded + " dropped=" + dropped + " duplicated="
-                    + duplicated + " reordered=" + reordered;
+                    + duplicated + " reordered=" + reordered + " unsent=" + unsent;
         }
     }
 
@@ -144,7 +146,7 @@ public final class ImpairRelay {
             for (var it = held.entrySet().iterator(); it.hasNext(); ) {
                 var e = it.next();
                 if (System.nanoTime() - (long) e.getValue()[2] > 20_000_000L) {
-                    e.getKey().send(ByteBuffer.wrap((byte[]) e.getValue()[0]), (InetSocketAddress) e.getValue()[1]);
+                    send((Direction) e.getValue()[3], e.getKey(), (byte[]) e.getValue()[0], (InetSocketAddress) e.getValue()[1]);
                     it.remove();
                 }
             }
@@ -177,24 +179,32 @@ public final class ImpairRelay {
                     int copies = impair[0] && random.nextDouble() < dup ? 2 : 1;
                     d.duplicated += copies - 1;
                     if (impair[0] && random.nextDouble() < reorder && !held.containsKey(out)) {
-                        held.put(out, new Object[] {packet, to, System.nanoTime()});
+                        held.put(out, new Object[] {packet, to, System.nanoTime(), d});
                         d.reordered++;
-                        d.forwarded += copies;
                         if (copies == 2) {
-                            out.send(ByteBuffer.wrap(packet), to);
+                            send(d, out, packet, to);
                         }
                         continue;
                     }
                     for (int i = 0; i < copies; i++) {
-                        out.send(ByteBuffer.wrap(packet), to);
+                        send(d, out, packet, to);
                     }
-                    d.forwarded += copies;
                     Object[] h = held.remove(out);
                     if (h != null) {
-                        out.send(ByteBuffer.wrap((byte[]) h[0]), (InetSocketAddress) h[1]);
+                        send(d, out, (byte[]) h[0], (InetSocketAddress) h[1]);
                     }
                 }
             }
+        }
+    }
+
+    /** Sends one datagram; one the socket has no room for is dropped and counted so. */
+    private static void send(Direction d, DatagramChannel out, byte[] packet, InetSocketAddress to) throws java.io.IOException {
+        if (out.send(ByteBuffer.wrap(packet), to) > 0) {
+            d.forwarded++;
+        } else {
+            d.dropped++;
+            d.unsent++;
         }
     }
 

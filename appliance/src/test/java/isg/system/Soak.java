@@ -206,7 +206,8 @@ public final class Soak {
 
     private static LoadGen.Result runQuietly(LoadGen g, double seconds) {
         try {
-            return g.run(g.streams(), SystemLab.PPS, seconds);
+            // a gateway past saturation holds packets for seconds: wait them out before counting
+            return g.run(g.streams(), SystemLab.PPS, seconds, 10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -250,15 +251,21 @@ public final class Soak {
         return -1;
     }
 
-    /** UDP datagrams the kernel dropped for want of receive buffer (RcvbufErrors), per namespace and here. */
+    /**
+     * Datagrams the kernel dropped: UDP receive errors (InErrors: a full receive buffer, mostly) per
+     * namespace and here, and packets a CPU's backlog had no room for (softnet_stat, host-wide).
+     */
     static long[] kernelDrops() throws Exception {
         List<String> snmps = new ArrayList<>();
         for (String ns : List.of(SystemLab.HOME, SystemLab.IC, SystemLab.PARTNER)) {
             snmps.add(Sh.run("ip", "netns", "exec", ns, "cat", "/proc/net/snmp"));
         }
         snmps.add(Files.readString(Path.of("/proc/net/snmp")));
-        long[] out = new long[snmps.size()];
-        for (int i = 0; i < out.length; i++) {
+        long[] out = new long[snmps.size() + 1];
+        for (String l : Files.readAllLines(Path.of("/proc/net/softnet_stat"))) {
+            out[snmps.size()] += Long.parseLong(l.trim().split("\\s+")[1], 16);
+        }
+        for (int i = 0; i < snmps.size(); i++) {
             String[] head = null;
             for (String l : snmps.get(i).split("\n")) {
                 if (l.startsWith("Udp: ")) {
@@ -267,7 +274,7 @@ public final class Soak {
                     } else {
                         String[] v = l.split(" ");
                         for (int k = 0; k < head.length; k++) {
-                            if (head[k].equals("RcvbufErrors")) {
+                            if (head[k].equals("InErrors")) {
                                 out[i] = Long.parseLong(v[k]);
                             }
                         }
