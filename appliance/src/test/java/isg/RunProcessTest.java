@@ -48,6 +48,21 @@ class RunProcessTest {
         return new ProcessBuilder("sh", "-c", line.toString());
     }
 
+    /** Adds each line of {@code in} to {@code lines} on a thread of its own, until the stream ends. */
+    private static Thread collect(java.io.InputStream in, java.util.Collection<String> lines) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    lines.add(l);
+                }
+            } catch (java.io.IOException e) {
+                // the process ended
+            }
+        });
+        t.start();
+        return t;
+    }
+
     private Path config(int base) throws Exception {
         SecureFiles.writeSecret(dir.resolve("pass"), "keystore passphrase\n");
         SecureFiles.writeSecret(dir.resolve("token"), TOKEN + "\n");
@@ -66,16 +81,7 @@ class RunProcessTest {
         pb.environment().put("JOURNAL_STREAM", "8:12345");
         Process p = pb.start();
         List<String> errLines = java.util.Collections.synchronizedList(new ArrayList<>());
-        Thread errReader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    errLines.add(l);
-                }
-            } catch (java.io.IOException e) {
-                // the process ended
-            }
-        });
-        errReader.start();
+        Thread errReader = collect(p.getErrorStream(), errLines);
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String running = null;
@@ -132,16 +138,7 @@ class RunProcessTest {
                 "    m = s.recv(4096).decode()",
                 "    print(m.replace('\\n', '|'), flush=True)"), sock.toString()).start();
         java.util.concurrent.BlockingQueue<String> heard = new java.util.concurrent.LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    heard.add(l);
-                }
-            } catch (java.io.IOException e) {
-                // the listener ended
-            }
-        });
-        reader.start();
+        collect(listener.getInputStream(), heard);
         java.util.concurrent.Callable<String> next = () -> heard.poll(20, TimeUnit.SECONDS);
         try {
             assertEquals("listening", next.call());

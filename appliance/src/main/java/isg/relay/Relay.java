@@ -127,6 +127,16 @@ public final class Relay implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Batch reads: recvmmsg up to 16 datagrams a call, each slot as large as any datagram (flushes
+     * of several writes already go out with sendmmsg). The epoll probe reads the same way, so that
+     * it fails where the relay's own reads would.
+     */
+    static Bootstrap batchedEpollReads(Bootstrap b) {
+        return b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, Session.READ_BUFFER)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Session.READ_BUFFER * 16));
+    }
+
     /** What {@code relay.transport: auto} chooses on this machine: "epoll", or "nio (why not epoll)". */
     public static String autoTransport() {
         String failure = EpollProbe.failure();
@@ -405,10 +415,7 @@ public final class Relay implements AutoCloseable {
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Session.READ_BUFFER))
                 .handler(new LegHandler(s, leg, rtcp));
         if (channelClass == EpollDatagramChannel.class && !config.connectedSockets()) {
-            // batch reads: recvmmsg up to 16 datagrams a call, each slot as large as any datagram;
-            // flushes of several writes already go out with sendmmsg
-            b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, Session.READ_BUFFER)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Session.READ_BUFFER * 16));
+            batchedEpollReads(b);
         }
         ChannelFuture f = b.bind(local).awaitUninterruptibly();
         if (!f.isSuccess()) {

@@ -324,7 +324,7 @@ class SystemLab implements AutoCloseable {
         LoadGen up;
         LoadGen down;
 
-        Call(String id, int n) throws IOException {
+        Call(String id) throws IOException {
             this(id, endpoint("198.18.1.1"), endpoint("198.18.2.1"));
         }
 

@@ -96,7 +96,7 @@ class WholeSystemTest extends SystemLab {
         // 1. calls over an impaired interconnect: 5 % loss, 2 % duplicates, 5 % reordered
         List<Call> calls = new ArrayList<>();
         for (int i = 0; i < SESSIONS; i++) {
-            calls.add(new Call("call-" + i, i));
+            calls.add(new Call("call-" + i));
         }
         setUp(calls, homeApi, partnerApi);
         for (int i = 0; i < SESSIONS; i++) {
@@ -156,7 +156,7 @@ class WholeSystemTest extends SystemLab {
         List<Call> again = new ArrayList<>();
         for (Call c : calls) {
             ok(call(homeApi, "DELETE", "/sessions/" + c.id, null), 204);
-            again.add(new Call(c.id, again.size()));
+            again.add(new Call(c.id));
         }
         calls = again;
         setUp(calls, homeApi, partnerApi);
@@ -205,14 +205,14 @@ class WholeSystemTest extends SystemLab {
         assertEquals(1, metric(homeApi, "isg_alarm_active{alarm=\"vault\"}"));
         assertTrue(Sh.run("ip", "netns", "exec", HOME, "mosquitto_sub", "-h", "127.0.0.1", "-t", "isg/home/alarms/vault",
                 "-C", "1", "-W", "20").contains("\"active\":true"), "the dashboard sees the vault alarm");
-        Call refusedCall = new Call("call-while-down", 0);
+        Call refusedCall = new Call("call-while-down");
         HttpResponse<String> down = call(homeApi, "POST", "/sessions", create(refusedCall, "partner", refusedCall.homeEnd,
                 refusedCall.homeUp, refusedCall.homeDown, null, null));
         assertEquals(503, down.statusCode(), down.body());
         networkHsm();
         awaitMetric(homeApi, "isg_vault_up", 1, 20);
         assertEquals(0, metric(homeApi, "isg_alarm_active{alarm=\"vault\"}"), "the vault alarm clears by itself");
-        List<Call> after = List.of(new Call("call-after-vault", 0));
+        List<Call> after = List.of(new Call("call-after-vault"));
         setUp(after, homeApi, partnerApi);
         after.get(0).generators(0);
         r = stream(after, 2);
