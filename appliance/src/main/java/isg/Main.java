@@ -24,6 +24,9 @@ public final class Main {
             "  bench [--quick] [--no-libsrtp]",
             "                      self-test, then packets/s of the engine (jdk and fips backends) and of",
             "                      libsrtp on this machine, as BENCH / BENCH-ALLOC / BENCH-RATIO lines",
+            "  bench relay [--steps 250,500,1000,2000,3000,4000] [--seconds 10] [--warmup 3]",
+            "                      the relay beside rtpengine under the same load, each on a core of its own",
+            "  loadgen ...         the relay benchmark's load generator as a process (isg loadgen --help)",
             "  run --config FILE   run a gateway: vault, relay and control API from a YAML file",
             "  reload              re-read a running gateway's configuration and token file (isg reload --help)",
             "  firewall --config FILE [--ssh PORT]",
@@ -58,6 +61,37 @@ public final class Main {
         System.exit(run(args, System.out, System.err));
     }
 
+    /** {@code isg bench relay}: the full sweep of the relay beside rtpengine. */
+    private static int relayBench(List<String> options, PrintStream out, PrintStream err) {
+        String steps = "250,500,1000,2000,3000,4000";
+        double seconds = 10;
+        double warmup = 3;
+        try {
+            for (int i = 0; i < options.size(); i += 2) {
+                String v = i + 1 < options.size() ? options.get(i + 1) : null;
+                switch (options.get(i)) {
+                    case "--steps" -> steps = java.util.Objects.requireNonNull(v);
+                    case "--seconds" -> seconds = Double.parseDouble(java.util.Objects.requireNonNull(v));
+                    case "--warmup" -> warmup = Double.parseDouble(java.util.Objects.requireNonNull(v));
+                    default -> throw new IllegalArgumentException(options.get(i));
+                }
+            }
+            int[] n = java.util.Arrays.stream(steps.split(",")).mapToInt(Integer::parseInt).toArray();
+            if (n.length == 0 || java.util.Arrays.stream(n).anyMatch(x -> x < 1) || !(seconds > 0) || !(warmup >= 0)) {
+                throw new IllegalArgumentException(steps);
+            }
+            new isg.bench.RelayVersusBench(out, n, seconds, warmup).run();
+            return 0;
+        } catch (IllegalArgumentException | NullPointerException e) {
+            err.println("isg bench relay: usage: isg bench relay [--steps N,N,...] [--seconds S] [--warmup S]"
+                    + " (steps of 1 stream or more, seconds more than 0)");
+            return EXIT_USAGE;
+        } catch (Exception e) {
+            err.println("isg bench relay: " + e.getMessage());
+            return 1;
+        }
+    }
+
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length == 0) {
             err.println(USAGE);
@@ -74,6 +108,9 @@ public final class Main {
                     out.println("relay transport (auto): " + isg.relay.Relay.autoTransport());
                     return 0;
                 case "bench":
+                    if (!options.isEmpty() && options.get(0).equals("relay")) {
+                        return relayBench(options.subList(1, options.size()), out, err);
+                    }
                     for (String o : options) {
                         if (!o.equals("--quick") && !o.equals("--no-libsrtp")) {
                             err.println("isg bench: unknown option '" + o + "'\n" + USAGE);
@@ -138,6 +175,12 @@ public final class Main {
                     return runGateway(java.nio.file.Path.of(options.get(1)), out, err);
                 case "session":
                     return new isg.cli.SessionCommand(out, err).run(options);
+                case "loadgen":
+                    if (options.contains("--help")) {
+                        out.println(isg.loadgen.LoadGenCommand.USAGE);
+                        return 0;
+                    }
+                    return new isg.loadgen.LoadGenCommand(out, err).run(options);
                 case "keys":
                     return new isg.cli.KeysCommand(out, err).run(options);
                 case "partner":

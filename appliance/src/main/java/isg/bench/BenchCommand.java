@@ -24,8 +24,9 @@ public final class BenchCommand {
 
     public BenchCommand(PrintStream out, boolean quick, boolean libsrtp) {
         this(out, quick ? 0.25 : 2.0, quick ? 0.4 : 3.0, libsrtp);
-        this.relayStreams = quick ? new int[] {1, 100, 1000} : new int[] {1, 100, 1000, 10000};
-        this.relaySeconds = quick ? 1.5 : 10;
+        this.relayStreams = quick ? new int[] {200, 1000} : new int[] {250, 500, 1000, 2000, 3000, 4000};
+        this.relaySeconds = quick ? 3 : 10;
+        this.relayWarmup = quick ? 1.5 : 3;
         this.tunnelSeconds = quick ? 5 : 10;
     }
 
@@ -33,8 +34,9 @@ public final class BenchCommand {
     private double tunnelSeconds = 0.02;
 
     /** Stream counts and seconds of the relay benchmark. */
-    private int[] relayStreams = {1, 100};
-    private double relaySeconds = 0.5;
+    private int[] relayStreams = {20, 100};
+    private double relaySeconds = 1;
+    private double relayWarmup = 0.5;
 
     /** With explicit durations; CI's smoke run uses tiny ones so the benchmark cannot rot. */
     public BenchCommand(PrintStream out, double warmupSeconds, double seconds, boolean libsrtp) {
@@ -85,7 +87,7 @@ public final class BenchCommand {
             throw new IOException("key plane benchmark failed: " + e.getMessage(), e);
         }
         try {
-            RelayBench.run(out, relayStreams, relaySeconds);
+            new RelayVersusBench(out, relayStreams, relaySeconds, relayWarmup).run();
             out.println(TamperBench.measure(100));
             for (String line : TunnelBench.run(tunnelSeconds)) {
                 out.println(line);

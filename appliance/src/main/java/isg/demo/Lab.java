@@ -42,10 +42,19 @@ public final class Lab implements AutoCloseable {
         Fips.DRBG.nextBytes(interconnect);
     }
 
+    /** Where {@link #vault} keeps the named vault (for a process of its own to open). */
+    public Path keystore(String name) {
+        return dir.resolve(name + ".bcfks");
+    }
+
+    /** The passphrase of the named vault. */
+    public char[] passphrase(String name) {
+        return ("lab " + name).toCharArray();
+    }
+
     /** A software vault holding the shared interconnect master key. */
     public KeyVault vault(String name) throws VaultException, GeneralSecurityException {
-        KeyVault v = SoftVault.open(dir.resolve(name + ".bcfks"), ("lab " + name).toCharArray(), true,
-                AuditLog.inMemory());
+        KeyVault v = SoftVault.open(keystore(name), passphrase(name), true, AuditLog.inMemory());
         KeyInfo t = v.importTransportKey(Actor.INTERNAL, NewKey.of("transport", KeyPurpose.TRANSPORT, "lab"), kek.clone());
         Cipher c = Cipher.getInstance("AESKWP", Fips.PROVIDER);
         c.init(Cipher.WRAP_MODE, new SecretKeySpec(kek, "AES"));
@@ -99,6 +108,20 @@ public final class Lab implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no free TCP port between 20000 and 32000 on 127.0.0.1");
+    }
+
+    /** A UDP port on 127.0.0.1 that nothing is bound to now, below the kernel's ephemeral range. */
+    public static int freeUdpPort() {
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port = freeTcpPort();
+            try (java.net.DatagramSocket s = new java.net.DatagramSocket(
+                    new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port))) {
+                return port;
+            } catch (java.io.IOException e) {
+                // taken for UDP: try another
+            }
+        }
+        throw new IllegalStateException("no free UDP port between 20000 and 32000 on 127.0.0.1");
     }
 
     /** Deletes a temporary directory and everything under it (the lab's, a benchmark's). */

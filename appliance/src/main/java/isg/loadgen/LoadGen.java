@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -32,6 +31,14 @@ public final class LoadGen implements AutoCloseable {
         final SrtpReceiver check;
         int nextSeq;
         int lastSeq = -1;
+        /** A context with the sender's own key in the sink's suite, tried on the first packet that arrives. */
+        SrtpReceiver senderKeyAtSink;
+
+        /** The first packet that arrives must fail under the sender's own key: the gateway re-protected it. */
+        public Stream checkReprotected(SrtpReceiver senderKey) {
+            this.senderKeyAtSink = senderKey;
+            return this;
+        }
 
         public Stream(int ssrc, InetSocketAddress destination, SrtpSender protect, SrtpReceiver check) {
             this.ssrc = ssrc;
@@ -41,9 +48,14 @@ public final class LoadGen implements AutoCloseable {
         }
     }
 
-    /** What one run measured. */
+    /**
+     * What one run measured. {@code late} is how many packets the generator itself sent more than
+     * {@link #LATE_SEND_NANOS} after their slot, and {@code maxLagMicros} its worst lag: a run whose
+     * generator fell behind measures the generator, not the gateway ({@link #generatorKeptUp}).
+     */
     public record Result(long sent, long received, long bad, long reordered, double seconds, long p50Micros,
-            long p99Micros) {
+            long p99Micros, long p999Micros, long duplicates, long late, long maxLagMicros, long arrivedLate,
+            long notReprotected) {
         public double loss() {
             return sent == 0 ? 0 : Math.max(0, sent - received) / (double) sent;
         }
@@ -51,7 +63,22 @@ public final class LoadGen implements AutoCloseable {
         public double receivedPerSecond() {
             return received / seconds;
         }
+
+        public double offeredPerSecond() {
+            return sent / seconds;
+        }
+
+        /** At most 0.1 % of the packets sent more than a millisecond after their slot. */
+        public boolean generatorKeptUp() {
+            return late * 1000 <= sent;
+        }
     }
+
+    /** A packet that took longer than this from source to sink arrived too late for voice. */
+    public static final long LATE_ARRIVAL_NANOS = 60_000_000;
+
+    /** A send this long after its slot counts as the generator's lateness, not the gateway's. */
+    public static final long LATE_SEND_NANOS = 1_000_000;
 
     public static final int PACKET = 172;
 
@@ -62,9 +89,10 @@ public final class LoadGen implements AutoCloseable {
     private final LongAdder received = new LongAdder();
     private final LongAdder bad = new LongAdder();
     private final LongAdder reordered = new LongAdder();
-    private final long[] latencies = new long[1 << 20];
+    private final LongAdder duplicates = new LongAdder();
+    private final LongAdder notReprotected = new LongAdder();
+    private final long[] latencies = new long[1 << 21];
     private int latencyCount;
-    private final AtomicBoolean running = new AtomicBoolean();
 
     public LoadGen() throws IOException {
         this(open(), open());
@@ -87,11 +115,26 @@ public final class LoadGen implements AutoCloseable {
     private volatile boolean stopped;
 
     public static DatagramChannel open() throws IOException {
-        DatagramChannel c = DatagramChannel.open(StandardProtocolFamily.INET);
-        c.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
-        c.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
-        c.bind(new InetSocketAddress("127.0.0.1", 0));
-        return c;
+        return open("127.0.0.1");
+    }
+
+    /**
+     * A socket on a free even port of {@code address} (an endpoint's RTP port: RTCP would be the
+     * next one, RFC 3550 §11), with room for bursts.
+     */
+    public static DatagramChannel open(String address) throws IOException {
+        InetSocketAddress at = new InetSocketAddress(address, 0);
+        while (true) {
+            DatagramChannel c = DatagramChannel.open(at.getAddress() instanceof java.net.Inet6Address
+                    ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+            c.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+            c.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
+            c.bind(at);
+            if (((InetSocketAddress) c.getLocalAddress()).getPort() % 2 == 0) {
+                return c;
+            }
+            c.close();
+        }
     }
 
     /** Where the streams come from (the inside remote of the gateway's sessions). */
@@ -136,53 +179,90 @@ public final class LoadGen implements AutoCloseable {
      */
     public Result run(List<Stream> streams, int packetsPerSecond, double seconds, long drainMillis)
             throws InterruptedException {
-        running.set(true);
-        Thread receiver = new Thread(this::receiveLoop, "loadgen-sink");
-        receiver.setDaemon(true);
-        receiver.start();
-        long t0 = System.nanoTime();
+        long sent0 = sent.sum();
+        long received0 = received.sum();
+        long bad0 = bad.sum();
+        long reordered0 = reordered.sum();
+        long duplicates0 = duplicates.sum();
+        long notReprotected0 = notReprotected.sum();
+        latencyCount = 0;
+        // one thread sends and receives, on non-blocking sockets: no second thread to wake per
+        // packet on the generator's one core, and a packet is timed as soon as it is read
+        int n = streams.size();
         long interval = 1_000_000_000L / packetsPerSecond;
-        long end = t0 + (long) (seconds * 1e9);
         byte[] buf = new byte[PACKET + 64];
+        byte[] in = new byte[8192];
+        ByteBuffer inBuf = ByteBuffer.wrap(in);
         PacketBuffer pb = new PacketBuffer();
         ByteBuffer out = ByteBuffer.allocateDirect(PACKET + 64);
-        long tick = 0;
-        while (true) {
-            long now = System.nanoTime();
-            if (now >= end || stopped) {
-                break;
-            }
-            // every stream sends one packet per interval, spread across the interval
-            long due = (now - t0) / interval;
-            while (tick <= due) {
-                for (Stream s : streams) {
-                    sendOne(s, buf, pb, out);
+        long slot = 0;
+        long late = 0;
+        long maxLag = 0;
+        long t0 = System.nanoTime();
+        long end = t0 + (long) (seconds * 1e9);
+        long sendEnd = -1;
+        long drainEnd = Long.MAX_VALUE;
+        try (java.nio.channels.Selector readable = java.nio.channels.Selector.open()) {
+            source.configureBlocking(false);
+            sink.configureBlocking(false);
+            sink.register(readable, java.nio.channels.SelectionKey.OP_READ);
+            while (true) {
+                long now = System.nanoTime();
+                if (sendEnd < 0 && (now >= end || stopped || n == 0)) {
+                    sendEnd = now;
+                    drainEnd = now + drainMillis * 1_000_000;
                 }
-                tick++;
+                // every stream sends once per interval, each at its own offset in it (as independent
+                // endpoints would), not all at once: slot k is stream k % n in interval k / n
+                if (sendEnd < 0) {
+                    for (long due = (now - t0) * n / interval; slot <= due; slot++) {
+                        long lag = now - (t0 + slot / n * interval + slot % n * interval / n);
+                        maxLag = Math.max(maxLag, lag);
+                        if (!sendOne(streams.get((int) (slot % n)), buf, pb, out) || lag > LATE_SEND_NANOS) {
+                            late++;
+                        }
+                    }
+                }
+                while (true) {
+                    inBuf.clear();
+                    if (sink.receive(inBuf) == null) {
+                        break;
+                    }
+                    check(in, inBuf.position(), pb);
+                }
+                now = System.nanoTime();
+                if (now >= drainEnd) {
+                    break;
+                }
+                long next = sendEnd < 0 ? t0 + slot / n * interval + slot % n * interval / n : drainEnd;
+                long wait = next - now;
+                if (wait > 1_000_000) {
+                    readable.select(wait / 1_000_000);
+                    readable.selectedKeys().clear();
+                } else {
+                    Thread.onSpinWait();
+                }
             }
-            long next = t0 + tick * interval;
-            long sleep = next - System.nanoTime();
-            if (sleep > 200_000) {
-                Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("load generator sockets: " + e.getMessage(), e);
         }
-        long sendEnd = System.nanoTime();
-        Thread.sleep(drainMillis);
-        running.set(false);
-        receiver.interrupt();
-        receiver.join(1000);
         double secs = (sendEnd - t0) / 1e9;
-        long[] lat;
-        synchronized (latencies) {
-            lat = Arrays.copyOf(latencies, latencyCount);
-        }
+        long[] lat = Arrays.copyOf(latencies, latencyCount);
         Arrays.sort(lat);
-        long p50 = lat.length == 0 ? 0 : lat[lat.length / 2] / 1000;
-        long p99 = lat.length == 0 ? 0 : lat[(int) Math.min(lat.length - 1, lat.length * 99L / 100)] / 1000;
-        return new Result(sent.sum(), received.sum(), bad.sum(), reordered.sum(), secs, p50, p99);
+        int onTime = Arrays.binarySearch(lat, LATE_ARRIVAL_NANOS);
+        long arrivedLate = lat.length - (onTime >= 0 ? onTime + 1 : -onTime - 1);
+        return new Result(sent.sum() - sent0, received.sum() - received0, bad.sum() - bad0,
+                reordered.sum() - reordered0, secs, percentile(lat, 500), percentile(lat, 990), percentile(lat, 999),
+                duplicates.sum() - duplicates0, late, maxLag / 1000, arrivedLate, notReprotected.sum() - notReprotected0);
     }
 
-    private void sendOne(Stream s, byte[] buf, PacketBuffer pb, ByteBuffer out) {
+    /** The per-mille-th latency in microseconds of sorted nanoseconds (0 without any). */
+    private static long percentile(long[] sorted, int perMille) {
+        return sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, sorted.length * (long) perMille / 1000)] / 1000;
+    }
+
+    /** Sends the stream's next packet; false when its socket had no room (the generator's failure). */
+    private boolean sendOne(Stream s, byte[] buf, PacketBuffer pb, ByteBuffer out) {
         int seq = s.nextSeq++ & 0xFFFF;
         buf[0] = (byte) 0x80;
         buf[1] = 0;
@@ -197,53 +277,55 @@ public final class LoadGen implements AutoCloseable {
         pb.set(buf, 0, PACKET);
         if (s.protect.protectRtp(pb) != SrtpStatus.OK) {
             bad.increment();
-            return;
+            return true;
         }
         out.clear();
         out.put(buf, 0, pb.length()).flip();
         try {
-            source.send(out, s.destination);
+            if (source.send(out, s.destination) == 0) {
+                return false;
+            }
             sent.increment();
         } catch (IOException e) {
             bad.increment();
         }
+        return true;
     }
 
-    private void receiveLoop() {
-        ByteBuffer in = ByteBuffer.allocateDirect(8192);
-        byte[] buf = new byte[8192];
-        PacketBuffer pb = new PacketBuffer();
-        while (running.get()) {
-            try {
-                in.clear();
-                if (sink.receive(in) == null) {
-                    continue;
-                }
-            } catch (IOException e) {
-                return;
+    /** Checks one packet that arrived: authentic, intact, its stream's, in order; times it. */
+    private void check(byte[] buf, int len, PacketBuffer pb) {
+        long now = System.nanoTime();
+        Stream s = len >= 12 ? bySsrc.get(isg.srtp.crypto.Bytes.getInt(buf, 8)) : null;
+        SrtpReceiver probe = s == null ? null : s.senderKeyAtSink;
+        if (probe != null) {
+            s.senderKeyAtSink = null;
+            byte[] copy = Arrays.copyOf(buf, len);
+            PacketBuffer pc = new PacketBuffer();
+            pc.set(copy, 0, len);
+            if (probe.unprotectRtp(pc) == SrtpStatus.OK) {
+                notReprotected.increment(); // readable under the sender's own key
             }
-            long now = System.nanoTime();
-            in.flip();
-            int len = in.remaining();
-            in.get(buf, 0, len);
-            Stream s = len >= 12 ? bySsrc.get(isg.srtp.crypto.Bytes.getInt(buf, 8)) : null;
-            pb.set(buf, 0, len);
-            if (s == null || s.check.unprotectRtp(pb) != SrtpStatus.OK || pb.length() != PACKET || !intact(buf)) {
-                bad.increment();
-                continue;
-            }
-            int seq = isg.srtp.crypto.Bytes.getShort(buf, 2);
-            if (s.lastSeq >= 0 && ((seq - s.lastSeq) & 0xFFFF) > 0x8000) {
-                reordered.increment();
-            }
-            s.lastSeq = seq;
-            synchronized (latencies) {
-                if (latencyCount < latencies.length) {
-                    latencies[latencyCount++] = now - isg.srtp.crypto.Bytes.getLong(buf, 12);
-                }
-            }
-            received.increment();
+            probe.close();
         }
+        pb.set(buf, 0, len);
+        SrtpStatus status = s == null ? SrtpStatus.AUTH_FAIL : s.check.unprotectRtp(pb);
+        if (status == SrtpStatus.REPLAY) {
+            duplicates.increment(); // an authentic packet delivered twice
+            return;
+        }
+        if (status != SrtpStatus.OK || pb.length() != PACKET || !intact(buf)) {
+            bad.increment();
+            return;
+        }
+        int seq = isg.srtp.crypto.Bytes.getShort(buf, 2);
+        if (s.lastSeq >= 0 && ((seq - s.lastSeq) & 0xFFFF) > 0x8000) {
+            reordered.increment();
+        }
+        s.lastSeq = seq;
+        if (latencyCount < latencies.length) {
+            latencies[latencyCount++] = now - isg.srtp.crypto.Bytes.getLong(buf, 12);
+        }
+        received.increment();
     }
 
     private static boolean intact(byte[] buf) {
@@ -258,7 +340,6 @@ public final class LoadGen implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        running.set(false);
         source.close();
         sink.close();
     }

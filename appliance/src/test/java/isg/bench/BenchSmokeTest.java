@@ -74,8 +74,20 @@ class BenchSmokeTest {
         }
         assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH-RATIO kms_proxy requests gateways/direct \\d+\\.\\d\\d")),
                 String.join("\n", lines));
-        assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH relay streams=100 pps=\\d+ loss=0\\.\\d+ p50_us=\\d+ "
-                + "p99_us=\\d+ heap_per_stream_bytes=\\d+")), String.join("\n", lines));
+        // the relay beside rtpengine: both gateways, both steps, every packet authentic and re-protected
+        for (String gw : new String[] {"isg", "rtpengine"}) {
+            for (int n : new int[] {20, 100}) {
+                assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH relay gw=" + gw + " streams=" + n
+                        + " offered_pps=[1-9]\\d* delivered_pps=[1-9]\\d* loss=0\\.\\d{4} late=0\\.\\d{4} p50_us=\\d+"
+                        + " p99_us=\\d+ p999_us=\\d+ cpu_us_per_pkt=[\\d.]+ rss_kb=[1-9]\\d* dup=0 reordered=\\d+ bad=0"
+                        + " not_reprotected=0 generator=(kept-up|behind) max_lag_us=\\d+")), gw + " " + n + "\n"
+                        + String.join("\n", lines));
+            }
+            assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH startup_to_forwarding_ms " + gw + " [1-9]\\d*")),
+                    String.join("\n", lines));
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH-RATIO relay streams_at_5ms (\\d+\\.\\d\\d|n/a) isg=\\d+ rtpengine=\\d+")),
+                String.join("\n", lines));
         for (String op : new String[] {"eccsi_verify", "eccsi_sign", "sakke_decap", "sakke_encap", "mikey_receive"}) {
             assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH " + op + " [1-9]\\d*")), op + "\n" + String.join("\n", lines));
         }
@@ -88,6 +100,14 @@ class BenchSmokeTest {
         assertEquals(EngineBench.SUITES.length * EngineBench.SIZES.length, ratios.size(), String.join("\n", lines));
         long allocs = lines.stream().filter(l -> l.startsWith("BENCH-ALLOC ")).count();
         assertEquals(2 * EngineBench.SUITES.length * EngineBench.SIZES.length * EngineBench.OPS.length, allocs);
+    }
+
+    @Test
+    void theRelayBenchmarkRunsIsgWithTheFlagsTheBoxStartsItWith() throws Exception {
+        String script = java.nio.file.Files.readString(java.nio.file.Path.of("..", "image", "isg.sh"));
+        for (String flag : RelayVersusBench.BOX_FLAGS) {
+            assertTrue(script.contains(flag), flag + " is not in image/isg.sh any more: measure ISG as the box starts it");
+        }
     }
 
     @Test

@@ -1,0 +1,402 @@
+package isg.bench;
+
+import isg.demo.Lab;
+import isg.hsm.KeyVault;
+import isg.loadgen.IsgTarget;
+import isg.loadgen.LoadGen;
+import isg.loadgen.RtpengineTarget;
+import isg.loadgen.Target;
+import isg.srtp.PacketBuffer;
+import isg.srtp.SrtpStatus;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * ISG's relay beside Sipwise rtpengine (userspace, one thread, {@code --table=-1}) under the same
+ * load, in the same run: each gateway a process of its own pinned to one core, the load generator
+ * ({@code isg loadgen}) a process pinned to the other, AES_CM_128_HMAC_SHA1_80 in and
+ * AEAD_AES_128_GCM out, 50 packets/s per stream. For each step the generator's
+ * {@code BENCH relay gw=…} line, then {@code BENCH startup_to_forwarding_ms <gw> <ms>} (process start
+ * to the first packet forwarded, the session set up as soon as the gateway answers) and
+ * {@code BENCH-RATIO relay cpu_per_pkt <isg/rtpengine>} (at the largest step both carried without
+ * loss) and {@code BENCH-RATIO relay streams_at_5ms <isg/rtpengine>} (the largest step each carried
+ * at zero loss with p99 under 5 ms, its generator on schedule).
+ */
+public final class RelayVersusBench {
+
+    /** The JVM flags of the box's start script (image/isg.sh), so that ISG is measured as it ships. */
+    static final List<String> BOX_FLAGS = List.of("--add-opens=java.base/com.sun.crypto.provider=ALL-UNNAMED",
+            "-XX:+UseSerialGC", "-Xms32m", "-Xmx192m", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",
+            "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError");
+
+    private static final Pattern LINE = Pattern.compile("^BENCH relay gw=(\\S+) streams=(\\d+) .*");
+
+    private final PrintStream out;
+    private final int[] steps;
+    private final double seconds;
+    private final double warmup;
+
+    public RelayVersusBench(PrintStream out, int[] steps, double seconds, double warmup) {
+        this.out = out;
+        this.steps = steps.clone();
+        this.seconds = seconds;
+        this.warmup = warmup;
+    }
+
+    /** Runs every step on both gateways; returns the BENCH lines it printed. */
+    public List<String> run() throws Exception {
+        List<String> lines = new ArrayList<>();
+        int most = 0;
+        for (int s : steps) {
+            most = Math.max(most, s);
+        }
+        Path dir = Files.createTempDirectory("isg-relay-bench");
+        try (Lab lab = new Lab()) {
+            lab.vault("home").close();
+            lab.vault("partner").close();
+            Path conf = isgConfig(dir, lab, most);
+            // the gateway on the second core, the generator on the first (where a machine has two)
+            Child isg = Child.start(pinned(1, isgCommand(conf)));
+            try {
+                line(lines, startup("isg", isg, () -> isgTarget(dir, lab)));
+                for (int n : steps) {
+                    line(lines, loadgen(isg, n, isgArgs(dir, lab)));
+                }
+            } finally {
+                isg.stop();
+            }
+            int ng = Lab.freeUdpPort();
+            int base = portBase(4 * most + 4);
+            Child rtpengine = Child.start(pinned(1, List.of("rtpengine", "--foreground",
+                    "--table=-1", "--interface=127.0.0.4",
+                    "--listen-ng=127.0.0.1:" + ng, "--num-threads=1", "--port-min=" + base,
+                    "--port-max=" + (base + 4 * most + 3), "--log-stderr", "--log-level=4", "--delete-delay=0")));
+            try {
+                InetSocketAddress control = new InetSocketAddress("127.0.0.1", ng);
+                line(lines, startup("rtpengine", rtpengine, () -> new RtpengineTarget(control, 20)));
+                for (int n : steps) {
+                    line(lines, loadgen(rtpengine, n, List.of("--target", "rtpengine", "--ng", "127.0.0.1:" + ng)));
+                }
+            } finally {
+                rtpengine.stop();
+            }
+        } finally {
+            Lab.deleteTree(dir);
+        }
+        ratios(lines);
+        return lines;
+    }
+
+    private void line(List<String> lines, String l) {
+        out.println(l);
+        out.flush();
+        lines.add(l);
+    }
+
+    /** The ratio lines from the relay lines of both gateways. */
+    void ratios(List<String> lines) {
+        Map<String, Map<Integer, Map<String, String>>> by = new HashMap<>();
+        for (String l : lines) {
+            Matcher m = LINE.matcher(l);
+            if (m.matches()) {
+                by.computeIfAbsent(m.group(1), k -> new HashMap<>()).put(Integer.parseInt(m.group(2)), fields(l));
+            }
+        }
+        Map<Integer, Map<String, String>> isg = by.getOrDefault("isg", Map.of());
+        Map<Integer, Map<String, String>> ref = by.getOrDefault("rtpengine", Map.of());
+        List<Integer> both = new ArrayList<>(isg.keySet());
+        both.retainAll(ref.keySet());
+        Collections.sort(both, Collections.reverseOrder());
+        for (int n : both) {
+            if (clean(isg.get(n)) && clean(ref.get(n))) {
+                double ratio = Double.parseDouble(isg.get(n).get("cpu_us_per_pkt"))
+                        / Double.parseDouble(ref.get(n).get("cpu_us_per_pkt"));
+                line(lines, String.format(Locale.ROOT, "BENCH-RATIO relay cpu_per_pkt %.2f streams=%d", ratio, n));
+                break;
+            }
+        }
+        int a = carried(isg);
+        int b = carried(ref);
+        line(lines, b == 0 ? "BENCH-RATIO relay streams_at_5ms n/a isg=" + a + " rtpengine=0"
+                : String.format(Locale.ROOT, "BENCH-RATIO relay streams_at_5ms %.2f isg=%d rtpengine=%d", a / (double) b, a, b));
+    }
+
+    private static boolean clean(Map<String, String> f) {
+        return f.get("loss").equals("0.0000") && f.get("generator").equals("kept-up")
+                && !f.get("cpu_us_per_pkt").equals("NaN") && Double.parseDouble(f.get("cpu_us_per_pkt")) > 0;
+    }
+
+    /** The largest step carried at zero loss with p99 under 5 ms by an on-schedule generator. */
+    private static int carried(Map<Integer, Map<String, String>> steps) {
+        int best = 0;
+        for (Map.Entry<Integer, Map<String, String>> e : steps.entrySet()) {
+            if (clean(e.getValue()) && Long.parseLong(e.getValue().get("p99_us")) < 5000) {
+                best = Math.max(best, e.getKey());
+            }
+        }
+        return best;
+    }
+
+    /** The name=value fields of a BENCH line. */
+    public static Map<String, String> fields(String line) {
+        Map<String, String> f = new HashMap<>();
+        for (String w : line.split(" ")) {
+            int eq = w.indexOf('=');
+            if (eq > 0) {
+                f.put(w.substring(0, eq), w.substring(eq + 1));
+            }
+        }
+        return f;
+    }
+
+    /** One step: {@code isg loadgen} as a process of its own, on the other core. */
+    private String loadgen(Child gateway, int streams, List<String> targetArgs) throws Exception {
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "isg.Main", "loadgen"));
+        cmd.addAll(targetArgs);
+        cmd.addAll(List.of("--streams", Integer.toString(streams), "--seconds", Double.toString(seconds), "--warmup",
+                Double.toString(warmup), "--bind", "127.0.0.2", "--gateway-pid", Long.toString(gateway.pid())));
+        {
+            Child g = Child.start(pinned(0, cmd));
+            int rc = g.waitFor(120 + (long) (2 * (seconds + warmup)) + streams / 20);
+            for (String l : g.lines()) {
+                if (l.startsWith("BENCH relay ")) {
+                    if (rc != 0) {
+                        throw new IOException("isg loadgen failed (" + rc + "): " + String.join("\n", g.lines()));
+                    }
+                    return l;
+                }
+            }
+            throw new IOException("isg loadgen printed no BENCH line (exit " + rc + "): " + String.join("\n", g.lines())
+                    + "\ngateway: " + String.join("\n", gateway.tail(20)));
+        }
+    }
+
+    interface Opener {
+        Target open() throws IOException;
+    }
+
+    /**
+     * Start to first packet forwarded: from the gateway's process start (already running: its start
+     * time is the process's), a session is set up as soon as the gateway answers and a packet is
+     * sent every millisecond until one arrives, checked, at the sink.
+     */
+    private static String startup(String name, Child gateway, Opener opener) throws Exception {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        try (DatagramChannel source = LoadGen.open("127.0.0.2"); DatagramChannel sink = LoadGen.open("127.0.0.2")) {
+            sink.configureBlocking(false);
+            Target.Call call = null;
+            Target target = opener.open();
+            while (call == null) {
+                if (!gateway.alive()) {
+                    target.close();
+                    throw new IOException(name + " ended before it forwarded: " + String.join("\n", gateway.tail(30)));
+                }
+                try {
+                    call = target.open(0, (InetSocketAddress) source.getLocalAddress(), (InetSocketAddress) sink.getLocalAddress());
+                } catch (IOException e) {
+                    if (System.nanoTime() > deadline) {
+                        target.close();
+                        throw new IOException(name + " could not be set up within 120 s: " + e.getMessage() + "\n"
+                                + String.join("\n", gateway.tail(30)), e);
+                    }
+                    Thread.sleep(2);
+                }
+            }
+            try {
+                byte[] buf = new byte[LoadGen.PACKET + 64];
+                ByteBuffer in = ByteBuffer.allocate(2048);
+                PacketBuffer pb = new PacketBuffer();
+                for (int seq = 1; ; seq++) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IOException(name + " forwarded nothing within 120 s");
+                    }
+                    java.util.Arrays.fill(buf, (byte) 0);
+                    buf[0] = (byte) 0x80;
+                    buf[3] = (byte) seq;
+                    buf[2] = (byte) (seq >> 8);
+                    isg.srtp.crypto.Bytes.putInt(buf, 8, 0x5EED);
+                    pb.set(buf, 0, LoadGen.PACKET);
+                    call.protect().protectRtp(pb);
+                    source.send(ByteBuffer.wrap(buf, 0, pb.length()), call.sendTo());
+                    long until = System.nanoTime() + 1_000_000;
+                    while (System.nanoTime() < until) {
+                        in.clear();
+                        if (sink.receive(in) != null) {
+                            long end = System.currentTimeMillis();
+                            in.flip();
+                            byte[] got = new byte[in.remaining()];
+                            in.get(got);
+                            pb.set(got, 0, got.length);
+                            if (call.check().unprotectRtp(pb) == SrtpStatus.OK) {
+                                long started = gateway.startMillis();
+                                return String.format(Locale.ROOT, "BENCH startup_to_forwarding_ms %s %d", name, end - started);
+                            }
+                        }
+                        Thread.onSpinWait();
+                    }
+                }
+            } finally {
+                target.close();
+            }
+        }
+    }
+
+    // ---- ISG's files and processes --------------------------------------------------------------
+
+    private static final String TOKEN = "relay-bench-token-0123456789abcdef";
+    private int apiPort;
+
+    private Path isgConfig(Path dir, Lab lab, int streams) throws IOException {
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("token"), TOKEN + "\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("pass"), new String(lab.passphrase("home")) + "\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("partner-pass"), new String(lab.passphrase("partner")) + "\n");
+        apiPort = Lab.freeTcpPort();
+        int span = 2 * streams + 2;
+        int base = portBase(span);
+        Path conf = dir.resolve("isg.yaml");
+        Files.writeString(conf, String.join("\n",
+                "gateway: {id: home}",
+                "vault: {kind: soft, keystore: " + lab.keystore("home") + ", passphraseFile: pass}",
+                "inside: {address: 127.0.0.1, ports: " + base + "-" + (base + span - 1) + "}",
+                "outside: {address: 127.0.0.3, ports: " + base + "-" + (base + span - 1) + "}",
+                "limits: {maxSessions: " + (streams + 1) + ", idleTimeout: 600s}",
+                "partners:",
+                "  partner: {masterKey: \"" + Lab.MASTER + "\"}",
+                "control: {listen: \"127.0.0.1:" + apiPort + "\", tokenFile: token}",
+                ""));
+        return conf;
+    }
+
+    private List<String> isgArgs(Path dir, Lab lab) {
+        return List.of("--target", "isg", "--api", "http://127.0.0.1:" + apiPort, "--token-file",
+                dir.resolve("token").toString(), "--keystore", lab.keystore("partner").toString(), "--passphrase-file",
+                dir.resolve("partner-pass").toString(), "--master", Lab.MASTER);
+    }
+
+    private Target isgTarget(Path dir, Lab lab) throws IOException {
+        KeyVault v;
+        try {
+            v = isg.hsm.SoftVault.open(lab.keystore("partner"), lab.passphrase("partner"), false, isg.hsm.AuditLog.inMemory());
+        } catch (isg.hsm.VaultException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return new IsgTarget(URI.create("http://127.0.0.1:" + apiPort), TOKEN, v, Lab.MASTER, "home", "partner");
+    }
+
+    private static List<String> isgCommand(Path conf) {
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(BOX_FLAGS);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "isg.Main", "run", "--config", conf.toString()));
+        return cmd;
+    }
+
+    private static List<String> java() {
+        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    }
+
+    /** {@code taskset -c <cpu>} in front where the machine has more than one core and taskset. */
+    private static List<String> pinned(int cpu, List<String> cmd) {
+        List<String> c = new ArrayList<>();
+        if (Runtime.getRuntime().availableProcessors() > 1 && Files.isExecutable(Path.of("/usr/bin/taskset"))) {
+            c.addAll(List.of("/usr/bin/taskset", "-c", Integer.toString(cpu)));
+        }
+        c.addAll(cmd);
+        return c;
+    }
+
+    /** An even port base with {@code span} ports below the kernel's ephemeral range. */
+    private static int portBase(int span) {
+        if (span > 12_000) {
+            throw new IllegalArgumentException(span + " ports do not fit between 20000 and 32000");
+        }
+        return (20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12_000 - span + 1)) & ~1;
+    }
+
+    /** A child process with its output collected line by line. */
+    static final class Child {
+        private final Process p;
+        private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        private final long startMillis;
+        private final Thread reader;
+
+        private Child(Process p, long startMillis) {
+            this.p = p;
+            this.startMillis = startMillis;
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String l; (l = r.readLine()) != null; ) {
+                        lines.add(l);
+                    }
+                } catch (IOException e) {
+                    // the process ended
+                }
+            }, "bench-child-output");
+            t.setDaemon(true);
+            t.start();
+            reader = t;
+        }
+
+        static Child start(List<String> cmd) throws IOException {
+            long t0 = System.currentTimeMillis();
+            return new Child(new ProcessBuilder(cmd).redirectErrorStream(true).start(), t0);
+        }
+
+        long pid() {
+            // taskset execs the command: the same process
+            return p.pid();
+        }
+
+        long startMillis() {
+            return startMillis;
+        }
+
+        boolean alive() {
+            return p.isAlive();
+        }
+
+        List<String> lines() {
+            synchronized (lines) {
+                return new ArrayList<>(lines);
+            }
+        }
+
+        List<String> tail(int n) {
+            List<String> l = lines();
+            return l.subList(Math.max(0, l.size() - n), l.size());
+        }
+
+        int waitFor(long seconds) throws Exception {
+            if (!p.waitFor(seconds, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("timed out after " + seconds + " s: " + String.join("\n", tail(20)));
+            }
+            reader.join(5000); // the output read to its end
+            return p.exitValue();
+        }
+
+        void stop() throws InterruptedException {
+            p.destroy();
+            if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+            }
+        }
+    }
+}
