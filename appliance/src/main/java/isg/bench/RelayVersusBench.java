@@ -4,6 +4,7 @@ import isg.demo.Lab;
 import isg.hsm.KeyVault;
 import isg.loadgen.IsgTarget;
 import isg.loadgen.LoadGen;
+import isg.loadgen.LoadGenCommand;
 import isg.loadgen.RtpengineTarget;
 import isg.loadgen.Target;
 import isg.srtp.PacketBuffer;
@@ -43,12 +44,15 @@ public final class RelayVersusBench {
 
     /** The JVM flags of the box's start script (image/isg.sh), so that ISG is measured as it ships. */
     static final List<String> BOX_FLAGS = List.of("--add-opens=java.base/com.sun.crypto.provider=ALL-UNNAMED",
-            "-XX:+UseSerialGC", "-Xms32m", "-Xmx192m", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",
+            "-XX:+UseSerialGC", "-Xms8m", "-Xmn6m", "-Xmx192m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=25",
+            "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",
             "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError");
 
     private static final Pattern LINE = Pattern.compile("^BENCH relay gw=(\\S+) streams=(\\d+) .*");
 
     private final PrintStream out;
+    /** Each gateway's resident set just after its first session forwarded (the start-up probe's). */
+    private final Map<String, Long> rssOneSession = new HashMap<>();
     private final int[] steps;
     private final double seconds;
     private final double warmup;
@@ -76,6 +80,7 @@ public final class RelayVersusBench {
             Child isg = Child.start(pinned(1, isgCommand(conf)));
             try {
                 line(lines, startup("isg", isg, () -> isgTarget(dir, lab)));
+                rssOneSession.put("isg", LoadGenCommand.rssKb(isg.pid()));
                 for (int n : steps) {
                     line(lines, loadgen(isg, n, isgArgs(dir, lab)));
                 }
@@ -91,6 +96,7 @@ public final class RelayVersusBench {
             try {
                 InetSocketAddress control = new InetSocketAddress("127.0.0.1", ng);
                 line(lines, startup("rtpengine", rtpengine, () -> new RtpengineTarget(control, 20)));
+                rssOneSession.put("rtpengine", LoadGenCommand.rssKb(rtpengine.pid()));
                 for (int n : steps) {
                     line(lines, loadgen(rtpengine, n, List.of("--target", "rtpengine", "--ng", "127.0.0.1:" + ng)));
                 }
@@ -131,6 +137,18 @@ public final class RelayVersusBench {
                 line(lines, String.format(Locale.ROOT, "BENCH-RATIO relay cpu_per_pkt %.2f streams=%d", ratio, n));
                 break;
             }
+        }
+        for (Map.Entry<String, Map<Integer, Map<String, String>>> gw : by.entrySet()) {
+            List<Integer> n = new ArrayList<>(gw.getValue().keySet());
+            Collections.sort(n);
+            String perSession = "n/a";
+            if (n.size() > 1) {
+                long low = Long.parseLong(gw.getValue().get(n.get(0)).get("rss_kb"));
+                long high = Long.parseLong(gw.getValue().get(n.get(n.size() - 1)).get("rss_kb"));
+                perSession = String.format(Locale.ROOT, "%.1f", (high - low) / (double) (n.get(n.size() - 1) - n.get(0)));
+            }
+            line(lines, "BENCH relay_rss gw=" + gw.getKey() + " one_session_kb=" + rssOneSession.getOrDefault(gw.getKey(), 0L)
+                    + " per_session_kb=" + perSession);
         }
         int a = carried(isg);
         int b = carried(ref);
@@ -304,6 +322,11 @@ public final class RelayVersusBench {
     private static List<String> isgCommand(Path conf) {
         List<String> cmd = new ArrayList<>(java());
         cmd.addAll(BOX_FLAGS);
+        // as ISG_JAVA_OPTS does for the start script: flags to try, appended last
+        String more = System.getProperty("isg.bench.javaOpts", "").trim();
+        if (!more.isEmpty()) {
+            cmd.addAll(List.of(more.split("\\s+")));
+        }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "isg.Main", "run", "--config", conf.toString()));
         return cmd;
     }

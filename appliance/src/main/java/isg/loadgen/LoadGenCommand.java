@@ -180,7 +180,7 @@ public final class LoadGenCommand {
     }
 
     /** The resident set of a process in KiB, or 0 without one. */
-    static long rssKb(long pid) throws IOException {
+    public static long rssKb(long pid) throws IOException {
         if (pid == 0) {
             return 0;
         }

@@ -85,6 +85,8 @@ class BenchSmokeTest {
             }
             assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH startup_to_forwarding_ms " + gw + " [1-9]\\d*")),
                     String.join("\n", lines));
+            assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH relay_rss gw=" + gw + " one_session_kb=[1-9]\\d*"
+                    + " per_session_kb=-?\\d+\\.\\d")), String.join("\n", lines));
         }
         assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH-RATIO relay streams_at_5ms (\\d+\\.\\d\\d|n/a) isg=\\d+ rtpengine=\\d+")),
                 String.join("\n", lines));
