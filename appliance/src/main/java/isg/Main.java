@@ -64,6 +64,7 @@ public final class Main {
     /** {@code isg bench relay}: the full sweep of the relay beside rtpengine. */
     private static int relayBench(List<String> options, PrintStream out, PrintStream err) {
         String steps = "250,500,1000,2000,3000,4000";
+        int[] n;
         double seconds = 10;
         double warmup = 3;
         try {
@@ -76,16 +77,18 @@ public final class Main {
                     default -> throw new IllegalArgumentException(options.get(i));
                 }
             }
-            int[] n = java.util.Arrays.stream(steps.split(",")).mapToInt(Integer::parseInt).toArray();
+            n = java.util.Arrays.stream(steps.split(",")).mapToInt(Integer::parseInt).toArray();
             if (n.length == 0 || java.util.Arrays.stream(n).anyMatch(x -> x < 1) || !(seconds > 0) || !(warmup >= 0)) {
                 throw new IllegalArgumentException(steps);
             }
-            new isg.bench.RelayVersusBench(out, n, seconds, warmup).run();
-            return 0;
         } catch (IllegalArgumentException | NullPointerException e) {
             err.println("isg bench relay: usage: isg bench relay [--steps N,N,...] [--seconds S] [--warmup S]"
                     + " (steps of 1 stream or more, seconds more than 0)");
             return EXIT_USAGE;
+        }
+        try {
+            new isg.bench.RelayVersusBench(out, n, seconds, warmup).run();
+            return 0;
         } catch (Exception e) {
             err.println("isg bench relay: " + e.getMessage());
             return 1;

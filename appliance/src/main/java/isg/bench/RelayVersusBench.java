@@ -187,6 +187,9 @@ public final class RelayVersusBench {
     /** One step: {@code isg loadgen} as a process of its own, on the other core. */
     private String loadgen(Child gateway, int streams, List<String> targetArgs) throws Exception {
         List<String> cmd = new ArrayList<>(java());
+        // the generator's own pauses must not pass for the gateway's: a serial collector on its one
+        // core, room for the packets it protects ahead of the run, those straight to the old generation
+        cmd.addAll(List.of("-XX:+UseSerialGC", "-Xmx4g", "-Xmn256m", "-XX:PretenureSizeThreshold=65536"));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "isg.Main", "loadgen"));
         cmd.addAll(targetArgs);
         cmd.addAll(List.of("--streams", Integer.toString(streams), "--seconds", Double.toString(seconds), "--warmup",
@@ -293,7 +296,7 @@ public final class RelayVersusBench {
         Files.writeString(conf, String.join("\n",
                 "gateway: {id: home}",
                 "vault: {kind: soft, keystore: " + lab.keystore("home") + ", passphraseFile: pass}",
-                "inside: {address: 127.0.0.1, ports: " + base + "-" + (base + span - 1) + "}",
+                "inside: {address: 127.0.0.5, ports: " + base + "-" + (base + span - 1) + "}",
                 "outside: {address: 127.0.0.3, ports: " + base + "-" + (base + span - 1) + "}",
                 "limits: {maxSessions: " + (streams + 1) + ", idleTimeout: 600s}",
                 "partners:",
@@ -345,12 +348,16 @@ public final class RelayVersusBench {
         return c;
     }
 
-    /** An even port base with {@code span} ports below the kernel's ephemeral range. */
-    private static int portBase(int span) {
-        if (span > 12_000) {
-            throw new IllegalArgumentException(span + " ports do not fit between 20000 and 32000");
+    /**
+     * An even port base with {@code span} ports from 20000 up. The gateways bind their own
+     * loopback addresses (127.0.0.3 to .5), which nothing else uses, so the range may overlap the
+     * kernel's ephemeral ports on 127.0.0.1.
+     */
+    private static int portBase(int span) throws IOException {
+        if (span > 40_000) {
+            throw new IOException(span + " ports do not fit between 20000 and 60000: fewer streams per step");
         }
-        return (20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12_000 - span + 1)) & ~1;
+        return (20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(40_000 - span + 1)) & ~1;
     }
 
     /** A child process with its output collected line by line. */

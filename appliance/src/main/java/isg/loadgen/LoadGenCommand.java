@@ -102,8 +102,10 @@ public final class LoadGenCommand {
                 gen.add(s);
                 list.add(s);
             }
+            // two warm-up runs: the measured run enters code the JIT compiled whole, not mid-loop
             if (warmup > 0) {
-                gen.run(list, rate, warmup, 300);
+                gen.run(list, rate, warmup / 2, 300);
+                gen.run(list, rate, warmup / 2, 300);
             }
             long[] cpu0 = cpu(pid);
             LoadGen.Result r = gen.run(list, rate, seconds, 300);
