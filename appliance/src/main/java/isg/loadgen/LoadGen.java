@@ -186,8 +186,9 @@ public final class LoadGen implements AutoCloseable {
     }
 
     /**
-     * As above, receiving for {@code drainMillis} after the last send (a gateway under overload may
-     * hold packets for seconds: the soak waits them out so that none is counted lost while in flight).
+     * As above, receiving after the last send until {@code drainMillis} pass without a packet, for
+     * at most ten times that (a gateway under overload, or under emulation, may hold packets for
+     * seconds: they are waited out so that none is counted lost while in flight).
      */
     public Result run(List<Stream> streams, int packetsPerSecond, double seconds, long drainMillis)
             throws InterruptedException {
@@ -246,14 +247,19 @@ public final class LoadGen implements AutoCloseable {
                         }
                     }
                 }
+                boolean arrived = false;
                 while (true) {
                     inBuf.clear();
                     if (sink.receive(inBuf) == null) {
                         break;
                     }
                     check(in, inBuf.position(), pb);
+                    arrived = true;
                 }
                 now = System.nanoTime();
+                if (arrived && sendEnd >= 0) {
+                    drainEnd = Math.min(Math.max(drainEnd, now + drainMillis * 1_000_000), sendEnd + 10 * drainMillis * 1_000_000);
+                }
                 if (now >= drainEnd) {
                     break;
                 }
