@@ -23,12 +23,12 @@ import java.util.Set;
  * (each stream at its own offset), checks every packet that arrives, and prints one line:
  *
  * <pre>BENCH relay gw=&lt;isg|rtpengine&gt; streams=&lt;n&gt; offered_pps=… delivered_pps=… loss=… late=… p50_us=… p99_us=… p999_us=…
- *     cpu_us_per_pkt=… rss_kb=… dup=… reordered=… bad=… generator=kept-up|behind max_lag_us=…</pre>
+ *     cpu_us_per_pkt=… rss_kb=… dup=… reordered=… bad=… not_reprotected=… generator=kept-up|behind gen_late=… max_lag_us=…</pre>
  *
  * {@code late} is the fraction of delivered packets that took longer than 60 ms; {@code cpu_us_per_pkt}
  * is the gateway's user+system CPU ({@code /proc/<pid>/stat}) over the measured run divided by the
- * packets it delivered; a generator that fell behind its schedule says {@code generator=behind}
- * and its line is not a gateway result. Exit status 0 when every delivered packet was authentic
+ * packets it delivered; {@code gen_late} is the fraction of its own sends more than 1 ms behind
+ * schedule: over 0.1 % it says {@code generator=behind} and its line is not a gateway result. Exit status 0 when every delivered packet was authentic
  * and re-protected, 1 when not, 64 on bad usage, 69 when the gateway cannot be set up.
  */
 public final class LoadGenCommand {
@@ -114,11 +114,12 @@ public final class LoadGenCommand {
             double cpuSeconds = cpu0 == null || cpu1 == null ? Double.NaN : (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / 100.0;
             out.printf(java.util.Locale.ROOT, "BENCH relay gw=%s streams=%d offered_pps=%.0f delivered_pps=%.0f loss=%.4f late=%.4f"
                     + " p50_us=%d p99_us=%d p999_us=%d cpu_us_per_pkt=%.2f rss_kb=%d dup=%d reordered=%d bad=%d"
-                    + " not_reprotected=%d generator=%s max_lag_us=%d%n",
+                    + " not_reprotected=%d generator=%s gen_late=%.4f max_lag_us=%d%n",
                     target.name(), streams, r.offeredPerSecond(), r.receivedPerSecond(), r.loss(),
                     r.received() == 0 ? 0.0 : r.arrivedLate() / (double) r.received(), r.p50Micros(), r.p99Micros(),
                     r.p999Micros(), r.received() == 0 ? Double.NaN : cpuSeconds * 1e6 / r.received(), rss, r.duplicates(),
-                    r.reordered(), r.bad(), r.notReprotected(), r.generatorKeptUp() ? "kept-up" : "behind", r.maxLagMicros());
+                    r.reordered(), r.bad(), r.notReprotected(), r.generatorKeptUp() ? "kept-up" : "behind",
+                    r.sent() == 0 ? 0.0 : r.late() / (double) r.sent(), r.maxLagMicros());
             out.flush();
             if (r.bad() > 0 || r.notReprotected() > 0) {
                 err.println("isg loadgen: " + r.bad() + " packets failed their checks and " + r.notReprotected()
