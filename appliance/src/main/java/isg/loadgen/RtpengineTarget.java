@@ -75,7 +75,7 @@ public final class RtpengineTarget implements Target {
             String toSink = (String) command(offer).get("sdp");
             Matcher gcm = GCM.matcher(toSink);
             if (!gcm.find()) {
-                throw new IOException("rtpengine: its offer has no AEAD_AES_128_GCM crypto line:\n" + toSink);
+                throw new IOException("rtpengine: its offer has no AEAD_AES_128_GCM crypto line:\n" + redacted(toSink));
             }
             byte[] forwardKey = Base64.getDecoder().decode(gcm.group(2));
             if (forwardKey.length != 28) {
@@ -118,9 +118,14 @@ public final class RtpengineTarget implements Target {
     private static String find(Pattern p, String sdp, String what) throws IOException {
         Matcher m = p.matcher(sdp);
         if (!m.find()) {
-            throw new IOException("rtpengine: its SDP has no " + what + " line:\n" + sdp);
+            throw new IOException("rtpengine: its SDP has no " + what + " line:\n" + redacted(sdp));
         }
         return m.group(1);
+    }
+
+    /** An SDP fit for a message: every SDES key replaced (keys never reach logs or exceptions). */
+    static String redacted(String sdp) {
+        return sdp.replaceAll("inline:[^\\s|]+", "inline:<redacted>");
     }
 
     /** One ng request and its answer (matched by cookie); a result other than ok is an error. */
