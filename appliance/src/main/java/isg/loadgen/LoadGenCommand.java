@@ -87,6 +87,11 @@ public final class LoadGenCommand {
             err.println("isg loadgen: --gateway-pid " + pid + ": no such process");
             return 64;
         }
+        String problem = checkTarget(o);
+        if (problem != null) {
+            err.println("isg loadgen: " + problem + "\n" + USAGE);
+            return 64;
+        }
         String bind = o.getOrDefault("--bind", "127.0.0.1");
         try (Target target = target(o); DatagramChannel source = LoadGen.open(bind); DatagramChannel sink = LoadGen.open(bind);
                 LoadGen gen = new LoadGen(source, sink)) {
@@ -134,6 +139,40 @@ public final class LoadGenCommand {
             Thread.currentThread().interrupt();
             return 1;
         }
+    }
+
+    /** What is wrong with the target's options before anything is set up, or null. */
+    private static String checkTarget(Map<String, String> o) {
+        if ("rtpengine".equals(o.get("--target")) && o.containsKey("--ng")) {
+            String ng = o.get("--ng");
+            int colon = ng.lastIndexOf(':');
+            try {
+                int port = Integer.parseInt(ng.substring(colon + 1));
+                if (colon <= 0 || port < 1 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                return "--ng takes HOST:PORT with a port 1 to 65535, not '" + ng + "'";
+            }
+        }
+        if ("isg".equals(o.get("--target"))) {
+            if (o.containsKey("--api")) {
+                try {
+                    URI api = URI.create(o.get("--api"));
+                    if (!"http".equals(api.getScheme()) && !"https".equals(api.getScheme()) || api.getHost() == null) {
+                        throw new IllegalArgumentException();
+                    }
+                } catch (IllegalArgumentException e) {
+                    return "--api takes an http:// or https:// URL, not '" + o.get("--api") + "'";
+                }
+            }
+            for (String file : List.of("--token-file", "--passphrase-file", "--keystore")) {
+                if (o.containsKey(file) && !Files.isReadable(Path.of(o.get(file)))) {
+                    return file + " " + o.get(file) + ": no such readable file";
+                }
+            }
+        }
+        return null;
     }
 
     private Target target(Map<String, String> o) throws IOException {

@@ -35,6 +35,13 @@ class LoadGenCommandTest {
             {"--target", "rtpengine", "--ng", "127.0.0.1:2223", "--gateway-pid", "999999999"},
             {"--target", "rtpengine", "--ng"},
             {"--streams", "3", "--colour", "blue"},
+            {"--target", "rtpengine", "--ng", "127.0.0.1:abc"},
+            {"--target", "rtpengine", "--ng", "127.0.0.1:70000"},
+            {"--target", "rtpengine", "--ng", "2223"},
+            {"--target", "isg", "--api", "::bad", "--token-file", "/nonexistent", "--keystore", "k", "--passphrase-file", "p",
+                "--master", "m"},
+            {"--target", "isg", "--api", "http://127.0.0.1:1", "--token-file", "/nonexistent/token", "--keystore", "k",
+                "--passphrase-file", "p", "--master", "m"},
         };
         for (String[] c : cases) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
