@@ -98,7 +98,16 @@ class DashboardTest {
             Path f = config("mqtt: {broker: \"" + broker.uri() + "\", prefix: site/a, metricsSeconds: 1}\n");
             String base = "site/a/home.east";
             try (Gateway g = new Gateway(f)) {
-                eventually(() -> retained(broker, base + "/#").containsKey(base + "/alarms/vault"), "alarms published");
+                String[] entities = {"sensor/isg_home_east/mode", "sensor/isg_home_east/pps_inside_in",
+                    "sensor/isg_home_east/pps_outside_out", "sensor/isg_home_east/drops_auth",
+                    "sensor/isg_home_east/sessions", "binary_sensor/isg_home_east/vault",
+                    "binary_sensor/isg_home_east/tamper", "binary_sensor/isg_home_east/alarm_vault"};
+                // the state, the alarms and the discovery are separate retained messages: wait for all
+                eventually(() -> {
+                    Map<String, JsonNode> r = retained(broker, base + "/#", "homeassistant/#");
+                    return r.containsKey(base + "/alarms/vault") && r.containsKey(base + "/alarms/tamper")
+                            && java.util.Arrays.stream(entities).allMatch(e -> r.containsKey("homeassistant/" + e + "/config"));
+                }, "alarms and discovery published");
                 Map<String, JsonNode> seen = retained(broker, base + "/#", "homeassistant/#");
                 assertEquals("online", seen.get(base + "/status").get("payload").asText());
                 assertEquals("forwarding", payload(seen, base + "/state").get("mode").asText());
@@ -119,10 +128,7 @@ class DashboardTest {
                     }
                 }
                 assertTrue(problems.isEmpty(), String.join("\n", problems));
-                for (String entity : new String[] {"sensor/isg_home_east/mode", "sensor/isg_home_east/pps_inside_in",
-                    "sensor/isg_home_east/pps_outside_out", "sensor/isg_home_east/drops_auth",
-                    "sensor/isg_home_east/sessions", "binary_sensor/isg_home_east/vault",
-                    "binary_sensor/isg_home_east/tamper", "binary_sensor/isg_home_east/alarm_vault"}) {
+                for (String entity : entities) {
                     assertTrue(seen.containsKey("homeassistant/" + entity + "/config"), entity + " announced");
                 }
                 assertTrue(configs >= 20, configs + " discovery configs");
