@@ -239,10 +239,10 @@ public final class LoadGen implements AutoCloseable {
                 // endpoints would), not all at once: slot k is stream k % n in interval k / n
                 if (sendEnd < 0) {
                     for (long due = (now - t0) * n / interval; slot <= due; slot++) {
-                        long lag = now - (t0 + slot / n * interval + slot % n * interval / n);
+                        long scheduled = offset(slot, n, interval);
+                        long lag = now - (t0 + scheduled);
                         maxLag = Math.max(maxLag, lag);
-                        if (!sendOne(streams.get((int) (slot % n)), slot / n * interval + slot % n * interval / n, buf, pb,
-                                out) || lag > LATE_SEND_NANOS) {
+                        if (!sendOne(streams.get((int) (slot % n)), scheduled, buf, pb, out) || lag > LATE_SEND_NANOS) {
                             late++;
                         }
                     }
@@ -263,7 +263,7 @@ public final class LoadGen implements AutoCloseable {
                 if (now >= drainEnd) {
                     break;
                 }
-                long next = sendEnd < 0 ? t0 + slot / n * interval + slot % n * interval / n : drainEnd;
+                long next = sendEnd < 0 ? t0 + offset(slot, n, interval) : drainEnd;
                 long wait = next - now;
                 if (wait > 1_000_000) {
                     readable.select(wait / 1_000_000);
@@ -283,6 +283,14 @@ public final class LoadGen implements AutoCloseable {
         return new Result(sent.sum() - sent0, received.sum() - received0, bad.sum() - bad0,
                 reordered.sum() - reordered0, secs, percentile(lat, 500), percentile(lat, 990), percentile(lat, 999),
                 duplicates.sum() - duplicates0, late, maxLag / 1000, arrivedLate, notReprotected.sum() - notReprotected0);
+    }
+
+    /**
+     * When slot {@code slot} is due, in nanoseconds after the run's start: slot k is stream k % n
+     * in interval k / n, each stream at its own offset in the interval.
+     */
+    private static long offset(long slot, int n, long interval) {
+        return slot / n * interval + slot % n * interval / n;
     }
 
     /** The per-mille-th latency in microseconds of sorted nanoseconds (0 without any). */
@@ -321,7 +329,7 @@ public final class LoadGen implements AutoCloseable {
     private void prepare(Stream s, int count, int i, int n, long interval, byte[] buf, PacketBuffer pb) {
         int len = -1;
         for (int j = 0; j < count; j++) {
-            int l = build(s, j * interval + i * interval / n, buf, pb);
+            int l = build(s, offset((long) j * n + i, n, interval), buf, pb);
             if (l < 0) {
                 s.prepared = null; // protect as it goes: a failure is counted where it happens
                 return;
