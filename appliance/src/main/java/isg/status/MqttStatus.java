@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -114,6 +115,9 @@ public final class MqttStatus implements AutoCloseable {
     private volatile long dropped;
     private volatile boolean closed;
     private long backoffMillis = 500;
+    /** The broker's Receive Maximum and the QoS 1 messages it has not acknowledged yet; worker thread only. */
+    private int receiveMaximum = 65_535;
+    private int unacknowledged;
 
     public MqttStatus(Options options, Supplier<String> state, Supplier<String> metrics) throws MqttException {
         this.options = options;
@@ -143,6 +147,19 @@ public final class MqttStatus implements AutoCloseable {
 
             @Override
             public void deliveryComplete(IMqttToken token) {
+                boolean acknowledged;
+                try {
+                    acknowledged = token.getMessage() == null || token.getMessage().getQos() > 0;
+                } catch (MqttException e) {
+                    acknowledged = true;
+                }
+                if (acknowledged) {
+                    // a slot in the broker's Receive Maximum is free again: go on with what waits
+                    worker.execute(() -> {
+                        unacknowledged = Math.max(0, unacknowledged - 1);
+                        drain();
+                    });
+                }
             }
 
             @Override
@@ -259,15 +276,21 @@ public final class MqttStatus implements AutoCloseable {
             return;
         }
         try {
-            client.connect(connectionOptions()).waitForCompletion(6000);
+            IMqttToken connected = client.connect(connectionOptions());
+            connected.waitForCompletion(6000);
+            Integer max = connected.getResponseProperties() == null ? null
+                    : connected.getResponseProperties().getReceiveMaximum();
+            receiveMaximum = max == null || max < 1 ? 65_535 : max;
+            unacknowledged = 0;
             connects.incrementAndGet();
             backoffMillis = 500;
             client.subscribe("homeassistant/status", 1);
             publish(base + "/status", "online", true, 1);
-            publish(base + "/state", state.get(), true, 1);
+            // after whatever waited while the broker was away, so the state as it is now is the one retained
+            enqueue(base + "/state", state.get(), true, 1, true);
             synchronized (this) {
                 for (Map.Entry<String, String> a : alarms.entrySet()) {
-                    publish(base + "/alarms/" + a.getKey(), a.getValue(), true, 1);
+                    enqueue(base + "/alarms/" + a.getKey(), a.getValue(), true, 1, true);
                 }
             }
             announceDiscovery();
@@ -294,6 +317,9 @@ public final class MqttStatus implements AutoCloseable {
         MqttMessage m = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8), qos, retained, null);
         m.setProperties(properties(payload));
         client.publish(topic, m);
+        if (qos > 0) {
+            unacknowledged++;
+        }
     }
 
     static MqttProperties properties(String payload) {
@@ -304,6 +330,11 @@ public final class MqttStatus implements AutoCloseable {
     }
 
     private synchronized void enqueue(String topic, String payload, boolean retained, int qos, boolean keep) {
+        if (retained) {
+            // the broker keeps only the last retained message of a topic: so does the queue, which
+            // keeps it bounded however long the broker is away
+            queue.removeIf(o -> o.retained() && o.topic().equals(topic));
+        }
         if (!keep && queue.size() >= options.queueCapacity()) {
             // metrics go oldest first; alarms and events are never the ones dropped
             for (var it = queue.iterator(); it.hasNext(); ) {
@@ -322,22 +353,36 @@ public final class MqttStatus implements AutoCloseable {
         worker.execute(this::drain);
     }
 
+    /**
+     * Publishes what waits, oldest first, on the worker thread only. A message leaves the queue
+     * once the client has taken it. No more QoS 1 messages are unacknowledged than the broker's
+     * Receive Maximum (MQTT v5 §3.2.2.3.3; mosquitto's default is 20, fewer than one connect's
+     * birth and discovery, and it disconnects a client that sends more): the next one stays first
+     * until an acknowledgement ({@code deliveryComplete}) drains again. Paho's own check of that
+     * limit is not enough on its own: it counts a message as in flight only once its sender thread
+     * has taken it, so a burst of publishes can pass it together. A lost connection keeps the
+     * message for the next connect.
+     */
     private void drain() {
         while (client.isConnected()) {
             Outgoing m;
             synchronized (this) {
                 m = queue.peekFirst();
             }
-            if (m == null) {
+            if (m == null || (m.qos() > 0 && unacknowledged >= receiveMaximum)) {
                 return;
             }
             try {
                 publish(m.topic(), m.payload(), m.retained(), m.qos());
-                synchronized (this) {
-                    queue.pollFirst();
-                }
             } catch (MqttException e) {
+                if (e.getReasonCode() != MqttClientException.REASON_CODE_MAX_INFLIGHT) {
+                    LOG.log(System.Logger.Level.DEBUG, "MQTT publish deferred: " + e.getMessage());
+                }
                 return;
+            }
+            synchronized (this) {
+                // by identity: a newer retained message of its topic may have replaced it meanwhile
+                queue.removeIf(o -> o == m);
             }
         }
     }
@@ -397,12 +442,8 @@ public final class MqttStatus implements AutoCloseable {
         if (!client.isConnected()) {
             return;
         }
-        try {
-            for (Map.Entry<String, String> e : discoveryConfigs().entrySet()) {
-                publish(e.getKey(), e.getValue(), true, 1);
-            }
-        } catch (MqttException e) {
-            LOG.log(System.Logger.Level.WARNING, "discovery not published: " + e.getMessage());
+        for (Map.Entry<String, String> e : discoveryConfigs().entrySet()) {
+            enqueue(e.getKey(), e.getValue(), true, 1, true);
         }
     }
 

@@ -190,6 +190,44 @@ class DashboardTest {
         }
     }
 
+    /**
+     * A broker that takes one unacknowledged message at a time (MQTT v5 Receive Maximum 1, as
+     * mosquitto announces for {@code max_inflight_messages 1}; the default is 20, fewer than the
+     * box's birth messages and discovery configs together): a dashboard still gets every alarm and
+     * every discovery config, none lost to the client's in-flight limit.
+     */
+    @Test
+    void aBrokerTakingOneMessageAtATimeStillGetsEveryAlarmAndDiscoveryConfig() throws Exception {
+        try (Mosquitto broker = Mosquitto.withSettings(dir, "max_inflight_messages 1\n")) {
+            AlarmRegistry alarms = new AlarmRegistry();
+            alarms.declare("tamper", "vault", "partner_down", "clock", "temperature");
+            MqttStatus.Options o = new MqttStatus.Options(broker.uri(), "site/q", "slow.box", null, 1, 10);
+            try (MqttStatus status = new MqttStatus(o, () -> "{\"mode\":\"forwarding\"}", () -> "{}")) {
+                status.follow(alarms);
+                status.partners(List.of("west", "north"));
+                String base = "site/q/slow.box";
+                java.util.Set<String> configs = status.discoveryConfigs().keySet();
+                assertTrue(configs.size() >= 25, configs.size() + " discovery configs");
+                eventually(() -> {
+                    Map<String, JsonNode> r = retained(broker, base + "/#", "homeassistant/#");
+                    return r.keySet().containsAll(configs) && r.containsKey(base + "/alarms/temperature")
+                            && r.containsKey(base + "/state");
+                }, "every discovery config and alarm retained");
+                Map<String, JsonNode> seen = retained(broker, base + "/#", "homeassistant/#");
+                for (String a : new String[] {"tamper", "vault", "partner_down", "clock", "temperature"}) {
+                    assertEquals(false, payload(seen, base + "/alarms/" + a).get("active").asBoolean(), a);
+                }
+                assertEquals("online", seen.get(base + "/status").get("payload").asText());
+                // a change after birth still arrives, after everything before it
+                alarms.raise("temperature", "82 C");
+                eventually(() -> retained(broker, base + "/alarms/temperature").get(base + "/alarms/temperature")
+                        .get("payload").asText().contains("\"active\":true"), "raised alarm retained");
+                // never more unacknowledged than the broker allows: it never had to throw the box out
+                assertEquals(1, status.connects(), "connections to the broker");
+            }
+        }
+    }
+
     @Test
     void twoBoxesOfOneIdUnderTwoPrefixesKeepTheirOwnConnections() throws Exception {
         try (Mosquitto broker = new Mosquitto(dir)) {

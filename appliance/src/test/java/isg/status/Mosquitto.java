@@ -25,6 +25,15 @@ public final class Mosquitto implements AutoCloseable {
     final int tlsPort;
 
     Mosquitto(Path dir, String tlsListenerLines) throws IOException, InterruptedException {
+        this(dir, tlsListenerLines, "");
+    }
+
+    /** With these global mosquitto.conf lines as well (limits such as max_inflight_messages). */
+    static Mosquitto withSettings(Path dir, String globalLines) throws IOException, InterruptedException {
+        return new Mosquitto(dir, null, globalLines);
+    }
+
+    private Mosquitto(Path dir, String tlsListenerLines, String globalLines) throws IOException, InterruptedException {
         if (!Files.isExecutable(BINARY)) {
             throw new IllegalStateException(BINARY + " is missing: the README's test command installs mosquitto");
         }
@@ -42,7 +51,7 @@ public final class Mosquitto implements AutoCloseable {
         // as root, mosquitto would drop to its own user, which cannot read a test's private temp dir
         Files.writeString(conf, "user " + System.getProperty("user.name") + "\nper_listener_settings true\nlistener " + port + " 127.0.0.1\nallow_anonymous true\n"
                 + (tlsListenerLines == null ? "" : "listener " + tlsPort + " 127.0.0.1\nallow_anonymous true\n"
-                        + tlsListenerLines + "\n") + "persistence false\n");
+                        + tlsListenerLines + "\n") + "persistence false\n" + globalLines);
         start();
     }
 
