@@ -18,6 +18,13 @@ public enum DropReason {
     NO_ROUTE,
     /** The outside leg has no keys yet: the partner gateway's nonce has not been given (interconnect v2). */
     NOT_KEYED,
+    /**
+     * Re-protected and handed to the leg's socket, and refused by the kernel on the way out (no
+     * route, a broadcast address, a full send buffer): counted on the leg it was to leave by,
+     * whose {@code packetsOut} then does not count it ({@code bytesOut} still does: the bytes
+     * handed to the socket).
+     */
+    SEND_FAILED,
     CLOSED;
 
     /** The reason for an engine refusal. */

@@ -37,6 +37,17 @@ public final class Leg {
     final Counters counters = new Counters();
     Channel rtpChannel;
     Channel rtcpChannel;
+    /** The write promises of those channels: each counts what its socket refused ({@link SendFailures}). */
+    SendFailures rtpSent;
+    SendFailures rtcpSent;
+
+    /** The leg's bound channels (RTCP may be null where a test has none), each with its write promise. */
+    void channels(Session session, Channel rtp, Channel rtcp) {
+        rtpSent = new SendFailures(rtp, session, this);
+        rtcpSent = rtcp == null ? null : new SendFailures(rtcp, session, this);
+        rtpChannel = rtp;
+        rtcpChannel = rtcp;
+    }
 
     Leg(Side side, InetSocketAddress localRtp, InetSocketAddress remoteRtp, boolean latch, SrtpUnprotector receiver,
             SrtpSender sender) {

@@ -258,14 +258,13 @@ public final class Relay implements AutoCloseable {
             EventLoop loop = group.next();
             Session s = new Session(spec.id(), spec.mode(), spec.partner(), inside, outside, keying, shares.get(loop),
                     c.maxDatagram(), c.connectedSockets());
-            inside.rtpChannel = bind(loop, s, inside, false);
-            undo.add(inside.rtpChannel::close);
-            inside.rtcpChannel = bind(loop, s, inside, true);
-            undo.add(inside.rtcpChannel::close);
-            outside.rtpChannel = bind(loop, s, outside, false);
-            undo.add(outside.rtpChannel::close);
-            outside.rtcpChannel = bind(loop, s, outside, true);
-            undo.add(outside.rtcpChannel::close);
+            for (Leg leg : new Leg[] {inside, outside}) {
+                Channel rtp = bind(loop, s, leg, false);
+                undo.add(rtp::close);
+                Channel rtcp = bind(loop, s, leg, true);
+                undo.add(rtcp::close);
+                leg.channels(s, rtp, rtcp);
+            }
             sessions.put(s.id, s);
             claimed.remove(s.id);
             undo.clear();

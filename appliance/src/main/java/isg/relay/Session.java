@@ -89,6 +89,21 @@ public final class Session {
         return keying.partnerNonce();
     }
 
+    /**
+     * A datagram counted out on {@code leg} did not leave: its socket refused it (SEND_FAILED) or
+     * closed first (CLOSED, the session being deleted). On the session's event loop.
+     */
+    void unsent(Leg leg, Throwable cause) {
+        boolean closed = cause instanceof java.nio.channels.ClosedChannelException;
+        DropReason r = closed ? DropReason.CLOSED : DropReason.SEND_FAILED;
+        leg.counters.unsent(r);
+        share.totals.unsent(r);
+        if (!closed) {
+            RateLimitedLog.warn(SendFailures.class, "session " + id + " " + leg.side + ": the kernel refused a datagram: "
+                    + cause.getMessage());
+        }
+    }
+
     private Channel drop(Leg leg, DropReason r) {
         leg.counters.drop(r);
         share.totals.drop(r);
@@ -151,7 +166,10 @@ public final class Session {
         }
         InetSocketAddress dest = rtcp ? to.remoteRtcp : to.remoteRtp;
         Channel out = rtcp ? to.rtcpChannel : to.rtpChannel;
-        if (dest == null || out == null || !out.isActive()) {
+        // one promise per channel for every write: no object per packet, and what the kernel
+        // refuses is counted (SEND_FAILED) rather than lost in a void promise
+        SendFailures sent = rtcp ? to.rtcpSent : to.rtpSent;
+        if (dest == null || out == null || sent == null || !out.isActive()) {
             return drop(from, DropReason.NO_ROUTE);
         }
         if (tx != null) {
@@ -164,9 +182,9 @@ public final class Session {
         ByteBuf buf = out.alloc().directBuffer(n);
         buf.writeBytes(scratch, 0, n);
         if (connectedSockets && dest.equals(out.remoteAddress())) {
-            out.write(buf, out.voidPromise()); // connected: no envelope, no address per packet
+            out.write(buf, sent); // connected: no envelope, no address per packet
         } else {
-            out.write(new DatagramPacket(buf, dest), out.voidPromise());
+            out.write(new DatagramPacket(buf, dest), sent);
         }
         to.counters.out(n);
         share.totals.out(n);

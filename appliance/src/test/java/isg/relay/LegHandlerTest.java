@@ -49,8 +49,8 @@ class LegHandlerTest {
         Session s = session("e1", Session.Mode.REPROTECT, inside, outside, share);
         EmbeddedChannel insideRtp = new EmbeddedChannel(new LegHandler(s, inside, false));
         EmbeddedChannel outsideRtp = new EmbeddedChannel(new LegHandler(s, outside, false));
-        inside.rtpChannel = insideRtp;
-        outside.rtpChannel = outsideRtp;
+        inside.channels(s, insideRtp, null);
+        outside.channels(s, outsideRtp, null);
 
         byte[] plain = new byte[172];
         plain[0] = (byte) 0x80;
@@ -194,8 +194,8 @@ class LegHandlerTest {
             session = session(id, Session.Mode.HOP, inside, outside, new LoopShare(RelayConfig.MAX_DATAGRAM));
             insideRtp = new EmbeddedChannel(new LegHandler(session, inside, false));
             outsideRtp = new EmbeddedChannel(new LegHandler(session, outside, false));
-            inside.rtpChannel = insideRtp;
-            outside.rtpChannel = outsideRtp;
+            inside.channels(session, insideRtp, null);
+            outside.channels(session, outsideRtp, null);
         }
 
         void finish() throws InterruptedException {
