@@ -10,10 +10,10 @@ import java.util.Enumeration;
 
 /**
  * What a leg's peer may be: one unicast host of the leg's address family. Not the unspecified
- * address (0.0.0.0, ::), not a broadcast address (255.255.255.255 or a local interface's), not
- * a multicast group unless the configuration allows one on the inside, and not an IPv6 address
- * on a leg bound to IPv4 (or the reverse, unless the leg is bound to the IPv6 wildcard, which
- * serves both).
+ * address (0.0.0.0, ::), not a broadcast address (255.255.255.255, 127.255.255.255 or a local
+ * interface's), not a multicast group unless the configuration allows one on the inside, and not
+ * an IPv6 address on a leg bound to IPv4 (or the reverse, unless the leg is bound to the IPv6
+ * wildcard, which serves both).
  */
 final class Remotes {
 
@@ -50,6 +50,11 @@ final class Remotes {
     private static boolean isBroadcast(Inet4Address a) {
         byte[] b = a.getAddress();
         if ((b[0] & b[1] & b[2] & b[3]) == (byte) 0xFF) {
+            return true;
+        }
+        if (b[0] == 127 && (b[1] & b[2] & b[3]) == (byte) 0xFF) {
+            // loopback's broadcast: the kernel routes it as one (and refuses to send there), but
+            // Java names no broadcast address for an interface without IFF_BROADCAST, as lo is
             return true;
         }
         try {

@@ -232,6 +232,7 @@ class ControlApiTest {
             {"localhost:40000", "numeric IP address"},
             {"0.0.0.0:40000", "unspecified address"},
             {"255.255.255.255:40000", "broadcast"},
+            {"127.255.255.255:40000", "broadcast"},
             {"224.0.0.5:40000", "multicast"},
             {"[::1]:40000", "IPv6 address but this leg is bound to IPv4"},
             {"[::]:40000", "unspecified address"},
