@@ -42,10 +42,10 @@ import java.util.regex.Pattern;
  */
 public final class RelayVersusBench {
 
-    /** The JVM flags of the box's start script (image/isg.sh), so that ISG is measured as it ships. */
     /** What gives the JDK backend the JVM's GHASH intrinsic (the start script's first flag). */
     static final String GHASH_INTRINSIC = "--add-opens=java.base/com.sun.crypto.provider=ALL-UNNAMED";
 
+    /** The JVM flags of the box's start script (image/isg.sh), so that ISG is measured as it ships. */
     static final List<String> BOX_FLAGS = List.of(GHASH_INTRINSIC,
             "-XX:+UseSerialGC", "-Xms8m", "-Xmn6m", "-Xmx192m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=25",
             "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",

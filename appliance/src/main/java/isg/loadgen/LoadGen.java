@@ -261,6 +261,11 @@ public final class LoadGen implements AutoCloseable {
                 duplicates.sum() - duplicates0, late, maxLag / 1000, arrivedLate, notReprotected.sum() - notReprotected0);
     }
 
+    /** What {@link Loop#step} returns when the run is over. */
+    private static final long OVER = Long.MIN_VALUE;
+    /** Packets read per pass at most, before the sends that have come due. */
+    private static final int RECEIVE_BATCH = 16;
+
     /**
      * One run's schedule, one pass at a time. One thread sends and receives, on non-blocking
      * sockets: no second thread to wake per packet on the generator's one core, and a packet is
@@ -270,10 +275,6 @@ public final class LoadGen implements AutoCloseable {
      * recompiled at the end of every run, and its compiler took the generator's core from it for
      * a scheduler tick at a time.
      */
-    private static final long OVER = Long.MIN_VALUE;
-    /** Packets read per pass at most, before the sends that have come due. */
-    private static final int RECEIVE_BATCH = 16;
-
     private final class Loop {
         final List<Stream> streams;
         final int n;
