@@ -28,8 +28,10 @@ import java.util.Set;
  * {@code late} is the fraction of delivered packets that took longer than 60 ms; {@code cpu_us_per_pkt}
  * is the gateway's user+system CPU ({@code /proc/<pid>/stat}) over the measured run divided by the
  * packets it delivered; {@code gen_late} is the fraction of its own sends more than 1 ms behind
- * schedule: over 0.1 % it says {@code generator=behind} and its line is not a gateway result. Exit status 0 when every delivered packet was authentic
- * and re-protected, 1 when not, 64 on bad usage, 69 when the gateway cannot be set up.
+ * schedule and {@code max_lag_us} its worst lag: over 1 %, or any send 10 ms late, it says
+ * {@code generator=behind} and its line is not a gateway result (latency is timed from when each
+ * packet really left). Exit status 0 when every delivered packet was authentic and re-protected,
+ * 1 when not, 64 on bad usage, 69 when the gateway cannot be set up.
  */
 public final class LoadGenCommand {
 
