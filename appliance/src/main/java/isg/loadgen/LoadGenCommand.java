@@ -54,7 +54,6 @@ public final class LoadGenCommand {
         this.err = err;
     }
 
-    /** @return the exit status */
     /** Warm-up runs beyond the first two while the JIT keeps compiling, at most. */
     static final int MAX_EXTRA_WARMUPS = 5;
     /** The JIT counts as quiet once a warm-up run adds no more compile time than this. */
@@ -66,6 +65,7 @@ public final class LoadGenCommand {
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
+    /** @return the exit status */
     public int run(List<String> args) {
         Map<String, String> o = new HashMap<>();
         for (int i = 0; i < args.size(); i += 2) {

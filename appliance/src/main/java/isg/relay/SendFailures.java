@@ -32,23 +32,15 @@ final class SendFailures extends DefaultChannelPromise {
 
     @Override
     public ChannelPromise setFailure(Throwable cause) {
-        session.unsent(leg, cause);
+        tryFailure(cause);
         return this;
     }
 
-    @Override
-    public boolean trySuccess() {
-        return true;
-    }
+    // the no-argument trySuccess() and setSuccess() of DefaultChannelPromise come here with null
 
     @Override
     public boolean trySuccess(Void result) {
         return true;
-    }
-
-    @Override
-    public ChannelPromise setSuccess() {
-        return this;
     }
 
     @Override

@@ -218,7 +218,7 @@ class DashboardTest {
                     assertEquals(false, payload(seen, base + "/alarms/" + a).get("active").asBoolean(), a);
                 }
                 assertEquals("online", seen.get(base + "/status").get("payload").asText());
-                // a change after birth still arrives, after everything before it
+                // a change after birth still arrives
                 alarms.raise("temperature", "82 C");
                 eventually(() -> retained(broker, base + "/alarms/temperature").get(base + "/alarms/temperature")
                         .get("payload").asText().contains("\"active\":true"), "raised alarm retained");
