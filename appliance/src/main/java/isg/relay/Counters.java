@@ -43,15 +43,6 @@ public final class Counters {
         BYTES_OUT.setRelease(this, bytesOut + bytes);
     }
 
-    /**
-     * A datagram counted out that never left after all (the kernel refused it, or its socket closed
-     * first): dropped for {@code r} instead. Single writer, as {@link #out}.
-     */
-    void unsent(DropReason r) {
-        PACKETS_OUT.setRelease(this, packetsOut - 1);
-        drop(r);
-    }
-
     void drop(DropReason r) {
         drops.lazySet(r.ordinal(), drops.get(r.ordinal()) + 1);
     }

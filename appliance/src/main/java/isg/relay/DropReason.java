@@ -20,9 +20,8 @@ public enum DropReason {
     NOT_KEYED,
     /**
      * Re-protected and handed to the leg's socket, and refused by the kernel on the way out (no
-     * route, a broadcast address, a full send buffer): counted on the leg it was to leave by,
-     * whose {@code packetsOut} then does not count it ({@code bytesOut} still does: the bytes
-     * handed to the socket).
+     * route, a full send buffer): counted on the leg it was to leave by. Its {@code packetsOut} and
+     * {@code bytesOut} count what was handed to the socket, this among it: they only ever grow.
      */
     SEND_FAILED,
     CLOSED;

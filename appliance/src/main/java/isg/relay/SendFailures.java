@@ -8,7 +8,7 @@ import io.netty.channel.DefaultChannelPromise;
  * The promise every write of one leg's channel carries: it never completes, and it counts each
  * datagram the socket did not send ({@link Session#unsent}). A void promise would cost no more
  * (one object per channel, none per packet) but only hands a failure to {@code exceptionCaught},
- * where it cannot be told from a read error, and the datagram stays counted as sent.
+ * where it cannot be told from a read error, and nothing counts it.
  *
  * <p>Netty notifies it on the channel's event loop, which is the session's: the counters keep
  * their single writer.

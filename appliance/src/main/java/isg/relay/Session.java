@@ -96,8 +96,10 @@ public final class Session {
     void unsent(Leg leg, Throwable cause) {
         boolean closed = cause instanceof java.nio.channels.ClosedChannelException;
         DropReason r = closed ? DropReason.CLOSED : DropReason.SEND_FAILED;
-        leg.counters.unsent(r);
-        share.totals.unsent(r);
+        // packetsOut already counted it, handed to the socket, and stays as it is: a counter that
+        // went back would read as a restart to Prometheus (a scrape can fall between write and flush)
+        leg.counters.drop(r);
+        share.totals.drop(r);
         if (!closed) {
             RateLimitedLog.warn(SendFailures.class, "session " + id + " " + leg.side + ": the kernel refused a datagram: "
                     + cause.getMessage());
