@@ -12,6 +12,9 @@
 #   not use (ISG's live heap is ~20 MB: -Xms32m alone let it sit at 50 MB committed, ~25 MB more
 #   resident set); exit on OutOfMemoryError so systemd restarts a clean process.
 #   ISG_JAVA_OPTS is appended last, so it can change any of this (e.g. ISG_JAVA_OPTS=-Xmx512m).
+# - `run` and `selftest` get Java 17's incubating foreign-function API, through which the relay asks
+#   the kernel when a datagram arrived and drops what waited longer than relay.latencyBound (LATE).
+#   The JVM says "WARNING: Using incubator modules" once at start; the other commands do without.
 set -eu
 
 home=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd -P)
@@ -25,7 +28,12 @@ else
 fi
 (umask 077 && mkdir -p -- "$native")
 
-# shellcheck disable=SC2086 # ISG_JAVA_OPTS is a list of options
+stamps=
+case "${1:-}" in
+  run|selftest) stamps="--add-modules=jdk.incubator.foreign --enable-native-access=ALL-UNNAMED" ;;
+esac
+
+# shellcheck disable=SC2086 # ISG_JAVA_OPTS and $stamps are lists of options
 exec "$home/runtime/bin/java" \
   --add-opens=java.base/com.sun.crypto.provider=ALL-UNNAMED \
   -Djava.io.tmpdir="$native" \
@@ -34,5 +42,5 @@ exec "$home/runtime/bin/java" \
   -XX:+UseSerialGC -Xms8m -Xmn6m -Xmx192m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=25 \
   -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=48m \
   -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError \
-  ${ISG_JAVA_OPTS:-} \
+  $stamps ${ISG_JAVA_OPTS:-} \
   -cp "$home/lib/*" isg.Main "$@"

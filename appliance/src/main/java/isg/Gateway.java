@@ -198,7 +198,8 @@ public final class Gateway implements AutoCloseable {
             status.partners(java.util.List.copyOf(c.channel().partners().keySet()));
         }
         LOG.log(System.Logger.Level.INFO, "gateway " + c.relay().gatewayId() + " ready: vault " + vault.kind()
-                + ", board " + board.describe() + ", relay " + relay.transport() + ", control API on " + control.address()
+                + ", board " + board.describe() + ", relay " + relay.transport() + " (LATE: " + relay.lateness()
+                + "), control API on " + control.address()
                 + (mqtt == null ? ", no MQTT broker configured" : ", MQTT " + c.mqttBroker())
                 + (channel == null ? "" : ", channel to " + c.channel().partners().keySet()
                         + (channel.outsideAddress() == null ? "" : " listening on " + channel.outsideAddress())));

@@ -109,6 +109,8 @@ public final class Main {
                         return EXIT_SELFTEST;
                     }
                     out.println("relay transport (auto): " + isg.relay.Relay.autoTransport());
+                    String stamps = isg.relay.Relay.arrivalStamps();
+                    out.println("relay arrival stamps (LATE): " + (stamps == null ? "available" : stamps));
                     return 0;
                 case "bench":
                     if (!options.isEmpty() && options.get(0).equals("relay")) {

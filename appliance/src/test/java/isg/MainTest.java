@@ -42,6 +42,8 @@ class MainTest {
         assertTrue(out().contains("jdk backend GHASH: "), out());
         // this Linux receives through Netty's epoll: the probe must not send it to NIO
         assertTrue(out().contains("relay transport (auto): epoll"), out());
+        // the tests run with the start script's flags: the kernel's arrival stamps can be read
+        assertTrue(out().contains("relay arrival stamps (LATE): available"), out());
     }
 
     @Test

@@ -49,7 +49,8 @@ public final class RelayVersusBench {
     static final List<String> BOX_FLAGS = List.of(GHASH_INTRINSIC,
             "-XX:+UseSerialGC", "-Xms8m", "-Xmn6m", "-Xmx192m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=25",
             "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",
-            "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError");
+            "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError",
+            "--add-modules=jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED");
 
     private static final Pattern LINE = Pattern.compile("^BENCH relay gw=(\\S+) streams=(\\d+) .*");
 

@@ -249,9 +249,20 @@ public final class ConfigLoader {
         boolean multicast = false;
         int maxDatagram = RelayConfig.MAX_DATAGRAM;
         String transport = "auto";
+        Duration latencyBound = RelayConfig.DEFAULT_LATENCY_BOUND;
         if (top.containsKey("relay")) {
             Map<String, Node> r = map(top.get("relay"), "relay.", Set.of("connectedSockets", "maxDatagram",
-                    "multicastRemotes", "transport"));
+                    "multicastRemotes", "transport", "latencyBound"));
+            if (r.containsKey("latencyBound")) {
+                Node n = r.get("latencyBound");
+                String v = scalar(n, "relay.latencyBound").trim();
+                latencyBound = v.equals("off") ? Duration.ZERO : duration(n, "relay.latencyBound");
+                if (!v.equals("off") && (latencyBound.isZero()
+                        || latencyBound.compareTo(RelayConfig.MAX_LATENCY_BOUND) > 0)) {
+                    throw error(n, "relay.latencyBound", "1ms to " + RelayConfig.MAX_LATENCY_BOUND.toSeconds()
+                            + "s, or off, got '" + v + "'");
+                }
+            }
             if (r.containsKey("transport")) {
                 transport = text(r, "transport", "relay.transport", top.get("relay"), true);
                 if (!RelayConfig.TRANSPORTS.contains(transport)) {
@@ -268,7 +279,7 @@ public final class ConfigLoader {
         RelayConfig relay;
         try {
             relay = new RelayConfig(id, inAddr, inPorts[0], inPorts[1], outAddr, outPorts[0], outPorts[1], partners, idle,
-                    maxSessions, backend, connected, maxDatagram, multicast, transport);
+                    maxSessions, backend, connected, maxDatagram, multicast, transport, latencyBound);
         } catch (IllegalArgumentException e) {
             throw error(inside.get("ports"), "inside.ports/outside.ports", e.getMessage());
         }
@@ -1070,9 +1081,13 @@ public final class ConfigLoader {
         if (!v.matches("\\d+(ms|s|m|h)")) {
             throw error(n, field, "a duration like 500ms, 60s, 5m or 1h, got '" + v + "'");
         }
-        long amount = Long.parseLong(v.replaceAll("\\D", ""));
-        return v.endsWith("ms") ? Duration.ofMillis(amount) : v.endsWith("s") ? Duration.ofSeconds(amount)
-                : v.endsWith("m") ? Duration.ofMinutes(amount) : Duration.ofHours(amount);
+        try {
+            long amount = Long.parseLong(v.replaceAll("\\D", ""));
+            return v.endsWith("ms") ? Duration.ofMillis(amount) : v.endsWith("s") ? Duration.ofSeconds(amount)
+                    : v.endsWith("m") ? Duration.ofMinutes(amount) : Duration.ofHours(amount);
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw error(n, field, "a duration this side of a hundred years, got '" + v + "'");
+        }
     }
 
     /** A listen address: a numeric IP address and a port (loopback port 8080 when left out). */

@@ -183,7 +183,8 @@ final class ControlHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         if (path.equals("/status")) {
             requireMethod(m, "GET", HttpMethod.GET);
-            return json(200, "{\"transport\":\"" + relay.transport() + "\",\"sessions\":" + relay.sessions().size()
+            return json(200, "{\"transport\":\"" + relay.transport() + "\",\"lateness\":\"" + relay.lateness()
+                    + "\",\"sessions\":" + relay.sessions().size()
                     + ",\"totals\":" + relay.totals().toJson() + ",\"kernelUdpNoPorts\":"
                     + isg.relay.Counters.kernelUdpNoPorts() + ",\"channel\":"
                     + (channel == null ? "null" : channel.statusJson()) + "}");

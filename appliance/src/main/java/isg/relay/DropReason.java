@@ -24,7 +24,13 @@ public enum DropReason {
      * {@code bytesOut} count what was handed to the socket, this among it: they only ever grow.
      */
     SEND_FAILED,
-    CLOSED;
+    CLOSED,
+    /**
+     * Waited in the kernel longer than {@code relay.latencyBound} before the relay could read it (an
+     * overloaded relay, or one that stalled): dropped unread rather than delivered too late to be
+     * played. Counted on the leg it arrived on.
+     */
+    LATE;
 
     /** The reason for an engine refusal. */
     static DropReason of(SrtpStatus s) {

@@ -64,6 +64,7 @@ public final class Relay implements AutoCloseable {
     private final EventLoopGroup group;
     private final Class<? extends DatagramChannel> channelClass;
     private final String transport;
+    private final String lateness;
     private final PortPool insidePorts;
     private final PortPool outsidePorts;
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
@@ -94,8 +95,24 @@ public final class Relay implements AutoCloseable {
             channelClass = NioDatagramChannel.class;
             transport = config.transport().equals("nio") ? "nio" : "nio (" + epollFailure + ")";
         }
+        long bound = config.latencyBound().toNanos();
+        if (bound == 0) {
+            lateness = "off (relay.latencyBound: off)";
+        } else if (!epoll) {
+            lateness = "off: judging lateness needs the epoll transport";
+        } else if (ArrivalClock.unavailable() != null) {
+            lateness = "off: " + ArrivalClock.unavailable();
+        } else {
+            lateness = config.latencyBound().toMillis() + " ms from kernel arrival";
+        }
+        boolean judged = lateness.endsWith("kernel arrival");
         for (EventExecutor e : group) {
-            shares.put((EventLoop) e, new LoopShare(config.maxDatagram()));
+            shares.put((EventLoop) e, judged ? new LoopShare(config.maxDatagram(), ArrivalClock.create(), bound)
+                    : new LoopShare(config.maxDatagram()));
+        }
+        if (bound != 0 && !judged) {
+            LOG.log(System.Logger.Level.WARNING, "relay.latencyBound " + config.latencyBound().toMillis()
+                    + " ms is not applied, datagrams are forwarded however long they waited: " + lateness);
         }
         insidePorts = new PortPool(config.insidePortMin(), config.insidePortMax());
         outsidePorts = new PortPool(config.outsidePortMin(), config.outsidePortMax());
@@ -134,7 +151,9 @@ public final class Relay implements AutoCloseable {
      */
     static Bootstrap batchedEpollReads(Bootstrap b) {
         return b.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, Session.READ_BUFFER)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Session.READ_BUFFER * 16));
+                .option(ChannelOption.RCVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator(Session.READ_BUFFER * LegHandler.BATCH)
+                                .maxMessagesPerRead(LegHandler.BATCH));
     }
 
     /** What {@code relay.transport: auto} chooses on this machine: "epoll", or "nio (why not epoll)". */
@@ -145,6 +164,19 @@ public final class Relay implements AutoCloseable {
 
     public String transport() {
         return transport;
+    }
+
+    /** Why this JVM cannot judge lateness (no kernel arrival stamps), or null where it can. */
+    public static String arrivalStamps() {
+        return ArrivalClock.unavailable();
+    }
+
+    /**
+     * Whether and how datagrams that waited too long are dropped as LATE: "60 ms from kernel
+     * arrival", or "off…" with the reason.
+     */
+    public String lateness() {
+        return lateness;
     }
 
     public RelayConfig config() {
@@ -411,7 +443,8 @@ public final class Relay implements AutoCloseable {
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .option(ChannelOption.SO_RCVBUF, 1 << 20).option(ChannelOption.SO_SNDBUF, 1 << 20)
                 // every read has room for the largest UDP payload: nothing is ever cut short
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Session.READ_BUFFER))
+                .option(ChannelOption.RCVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator(Session.READ_BUFFER).maxMessagesPerRead(LegHandler.BATCH))
                 .handler(new LegHandler(s, leg, rtcp));
         if (channelClass == EpollDatagramChannel.class && !config.connectedSockets()) {
             batchedEpollReads(b);
@@ -443,9 +476,11 @@ public final class Relay implements AutoCloseable {
                 || !now.outsideAddress().equals(next.outsideAddress()) || now.insidePortMin() != next.insidePortMin()
                 || now.insidePortMax() != next.insidePortMax() || now.outsidePortMin() != next.outsidePortMin()
                 || now.outsidePortMax() != next.outsidePortMax() || !now.backend().equals(next.backend())
-                || now.maxDatagram() != next.maxDatagram() || !now.transport().equals(next.transport())) {
-            throw new RelayException(409, "gateway id, addresses, port ranges, relay.maxDatagram, relay.transport and "
-                    + "crypto backend change only with a restart; the running configuration stays in force");
+                || now.maxDatagram() != next.maxDatagram() || !now.transport().equals(next.transport())
+                || !now.latencyBound().equals(next.latencyBound())) {
+            throw new RelayException(409, "gateway id, addresses, port ranges, relay.maxDatagram, relay.transport, "
+                    + "relay.latencyBound and crypto backend change only with a restart; the running configuration "
+                    + "stays in force");
         }
         config = next;
     }

@@ -20,11 +20,23 @@ import java.util.Map;
  * @param multicastRemotes whether an inside remote may be a multicast group (outside remotes never)
  * @param transport {@code auto} (epoll where it loads, NIO elsewhere), {@code epoll} (refuse to start
  *     without it) or {@code nio}
+ * @param latencyBound how long a datagram may wait for the relay (counted from its arrival in the
+ *     kernel) and still be forwarded: one that waited longer is dropped as {@link DropReason#LATE}
+ *     (default {@link #DEFAULT_LATENCY_BOUND}, for voice); zero turns the check off. Needs the epoll
+ *     transport and the arrival stamps ({@link ArrivalClock}).
  */
 public record RelayConfig(String gatewayId, InetAddress insideAddress, int insidePortMin, int insidePortMax,
         InetAddress outsideAddress, int outsidePortMin, int outsidePortMax, Map<String, String> partners,
         Duration idleTimeout, int maxSessions, String backend, boolean connectedSockets, int maxDatagram,
-        boolean multicastRemotes, String transport) {
+        boolean multicastRemotes, String transport, Duration latencyBound) {
+
+    /**
+     * Voice: ITU-T G.114 puts the one-way budget at 150 ms for the whole path, so one box of it
+     * holding a packet longer than 60 ms only makes the receiver's jitter buffer discard it later.
+     */
+    public static final Duration DEFAULT_LATENCY_BOUND = Duration.ofMillis(60);
+    /** Longer than this is not a bound on media latency any more. */
+    public static final Duration MAX_LATENCY_BOUND = Duration.ofSeconds(10);
 
     /** The transports a relay can run on. */
     public static final java.util.Set<String> TRANSPORTS = java.util.Set.of("auto", "epoll", "nio");
@@ -42,21 +54,36 @@ public record RelayConfig(String gatewayId, InetAddress insideAddress, int insid
             InetAddress outsideAddress, int outsidePortMin, int outsidePortMax, Map<String, String> partners,
             Duration idleTimeout, int maxSessions, String backend, boolean connectedSockets) {
         this(gatewayId, insideAddress, insidePortMin, insidePortMax, outsideAddress, outsidePortMin, outsidePortMax,
-                partners, idleTimeout, maxSessions, backend, connectedSockets, MAX_DATAGRAM, false, "auto");
+                partners, idleTimeout, maxSessions, backend, connectedSockets, MAX_DATAGRAM, false, "auto",
+                DEFAULT_LATENCY_BOUND);
     }
 
     /** The same configuration on another transport. */
     public RelayConfig withTransport(String t) {
         return new RelayConfig(gatewayId, insideAddress, insidePortMin, insidePortMax, outsideAddress, outsidePortMin,
                 outsidePortMax, partners, idleTimeout, maxSessions, backend, connectedSockets, maxDatagram,
-                multicastRemotes, t);
+                multicastRemotes, t, latencyBound);
+    }
+
+    /** The same configuration with connected (or unconnected) sockets. */
+    public RelayConfig withConnectedSockets(boolean connected) {
+        return new RelayConfig(gatewayId, insideAddress, insidePortMin, insidePortMax, outsideAddress, outsidePortMin,
+                outsidePortMax, partners, idleTimeout, maxSessions, backend, connected, maxDatagram, multicastRemotes,
+                transport, latencyBound);
+    }
+
+    /** The same configuration with another latency bound (zero: off). */
+    public RelayConfig withLatencyBound(Duration bound) {
+        return new RelayConfig(gatewayId, insideAddress, insidePortMin, insidePortMax, outsideAddress, outsidePortMin,
+                outsidePortMax, partners, idleTimeout, maxSessions, backend, connectedSockets, maxDatagram,
+                multicastRemotes, transport, bound);
     }
 
     /** The same configuration with another datagram limit. */
     public RelayConfig withMaxDatagram(int bytes) {
         return new RelayConfig(gatewayId, insideAddress, insidePortMin, insidePortMax, outsideAddress, outsidePortMin,
                 outsidePortMax, partners, idleTimeout, maxSessions, backend, connectedSockets, bytes, multicastRemotes,
-                transport);
+                transport, latencyBound);
     }
 
     /** With unconnected sockets: every wrong-source datagram is seen and counted per leg. */
@@ -79,6 +106,11 @@ public record RelayConfig(String gatewayId, InetAddress insideAddress, int insid
         if (maxDatagram < MIN_DATAGRAM || maxDatagram > MAX_DATAGRAM) {
             throw new IllegalArgumentException("relay.maxDatagram must be " + MIN_DATAGRAM + "-" + MAX_DATAGRAM
                     + " bytes, got " + maxDatagram);
+        }
+        if (latencyBound == null || latencyBound.isNegative() || latencyBound.compareTo(MAX_LATENCY_BOUND) > 0
+                || (!latencyBound.isZero() && latencyBound.toMillis() < 1)) {
+            throw new IllegalArgumentException("relay.latencyBound must be 1 ms to " + MAX_LATENCY_BOUND.toSeconds()
+                    + " s, or 0 (off), got " + latencyBound);
         }
         partners = Map.copyOf(partners);
     }

@@ -39,7 +39,7 @@ public final class Session {
     final Leg inside;
     final Leg outside;
     final OutsideKeying keying;
-    private final LoopShare share;
+    final LoopShare share;
     private final int maxDatagram;
     volatile long lastActivityNanos = System.nanoTime();
     final long createdMillis = System.currentTimeMillis();
@@ -104,6 +104,17 @@ public final class Session {
             RateLimitedLog.warn(SendFailures.class, "session " + id + " " + leg.side + ": the kernel refused a datagram: "
                     + cause.getMessage());
         }
+    }
+
+    /**
+     * A datagram that waited in the kernel longer than the latency bound: counted in, and dropped
+     * as LATE without a look inside (on the event loop).
+     */
+    void late(Leg from, DatagramPacket datagram) {
+        int len = datagram.content().readableBytes();
+        from.counters.in(len);
+        share.totals.in(len);
+        drop(from, DropReason.LATE);
     }
 
     private Channel drop(Leg leg, DropReason r) {

@@ -60,6 +60,7 @@ public final class StatusReport {
                 + ",\"mode\":\"" + (relay.zeroised() ? "zeroised" : "forwarding") + "\",\"vault\":{\"kind\":"
                 + MqttStatus.quote(vault.kind()) + ",\"healthy\":" + vault.healthy() + "},\"board\":"
                 + MqttStatus.quote(board.describe()) + ",\"transport\":" + MqttStatus.quote(relay.transport())
+                + ",\"lateness\":" + MqttStatus.quote(relay.lateness())
                 + ",\"sessions\":" + relay.sessions().size() + ",\"partners\":" + partners.append(']') + ",\"mc\":" + mc()
                 + ",\"channel\":" + (channel == null ? "null" : channel.summaryJson()) + "}";
     }

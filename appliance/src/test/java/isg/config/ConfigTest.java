@@ -96,6 +96,16 @@ class ConfigTest {
         assertTrue(m.contains(":23: relay.maxDatagram: between 256 and 65400, got 70000"), m);
         m = refusal(good(30000) + "relay: {multicastRemotes: maybe}\n");
         assertTrue(m.contains(":23: relay.multicastRemotes: true or false, got 'maybe'"), m);
+        m = refusal(good(30000) + "relay: {latencyBound: 0ms}\n");
+        assertTrue(m.contains(":23: relay.latencyBound: 1ms to 10s, or off, got '0ms'"), m);
+        m = refusal(good(30000) + "relay: {latencyBound: 11s}\n");
+        assertTrue(m.contains(":23: relay.latencyBound: 1ms to 10s, or off, got '11s'"), m);
+        m = refusal(good(30000) + "relay: {latencyBound: fast}\n");
+        assertTrue(m.contains(":23: relay.latencyBound: a duration like 500ms"), m);
+        m = refusal(good(30000) + "relay: {latencyBound: 99999999999999999999999ms}\n");
+        assertTrue(m.contains(":23: relay.latencyBound: a duration this side of a hundred years"), m);
+        m = refusal(good(30000).replace("idleTimeout: 30s", "idleTimeout: 9999999999999999h"));
+        assertTrue(m.contains(":19: limits.idleTimeout: a duration this side of a hundred years"), m);
     }
 
     @Test
@@ -275,6 +285,11 @@ class ConfigTest {
         assertEquals("nio", c.relay().transport());
         assertEquals(9000, c.relay().maxDatagram());
         assertTrue(c.relay().multicastRemotes());
+        assertEquals(Duration.ofMillis(60), c.relay().latencyBound(), "the default bound, for voice");
+        c = ConfigLoader.load(write(good(30000) + "relay: {latencyBound: 150ms}\n"));
+        assertEquals(Duration.ofMillis(150), c.relay().latencyBound());
+        c = ConfigLoader.load(write(good(30000) + "relay: {latencyBound: off}\n"));
+        assertEquals(Duration.ZERO, c.relay().latencyBound());
     }
 
     @Test
