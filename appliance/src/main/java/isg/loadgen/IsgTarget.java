@@ -96,6 +96,12 @@ public final class IsgTarget implements Target {
         }
     }
 
+    /** The LATE drops in the relay's totals ({@code GET /status}). */
+    @Override
+    public long droppedLate() throws IOException {
+        return call("GET", "/status", null, 200).path("totals").path("drops").path("LATE").asLong(0);
+    }
+
     private JsonNode call(String method, String path, String body, int expected) throws IOException {
         HttpRequest.Builder b = HttpRequest.newBuilder(api.resolve(path)).timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")

@@ -23,9 +23,11 @@ import java.util.Set;
  * (each stream at its own offset), checks every packet that arrives, and prints one line:
  *
  * <pre>BENCH relay gw=&lt;isg|rtpengine&gt; streams=&lt;n&gt; offered_pps=… delivered_pps=… loss=… late=… p50_us=… p99_us=… p999_us=…
- *     cpu_us_per_pkt=… rss_kb=… dup=… reordered=… bad=… not_reprotected=… generator=kept-up|behind gen_late=… max_lag_us=…</pre>
+ *     cpu_us_per_pkt=… rss_kb=… dup=… reordered=… bad=… not_reprotected=… generator=kept-up|behind gen_late=… max_lag_us=…
+ *     gw_late_drops=…</pre>
  *
- * {@code late} is the fraction of delivered packets that took longer than 60 ms; {@code cpu_us_per_pkt}
+ * {@code late} is the fraction of delivered packets that took longer than 60 ms; {@code gw_late_drops}
+ * what the gateway itself dropped as too late during the run (ISG's LATE; n/a for rtpengine); {@code cpu_us_per_pkt}
  * is the gateway's user+system CPU ({@code /proc/<pid>/stat}) over the measured run divided by the
  * packets it delivered; {@code gen_late} is the fraction of its own sends more than 1 ms behind
  * schedule and {@code max_lag_us} its worst lag: over 1 %, or any send 10 ms late, it says
@@ -132,19 +134,22 @@ public final class LoadGenCommand {
                     gen.run(list, rate, Math.max(1.0, warmup / 2), 300);
                 }
             }
+            long late0 = target.droppedLate();
             long[] cpu0 = cpu(pid);
             LoadGen.Result r = gen.run(list, rate, seconds, 300);
             long[] cpu1 = cpu(pid);
+            long late1 = target.droppedLate();
             long rss = rssKb(pid);
             double cpuSeconds = cpu0 == null || cpu1 == null ? Double.NaN : (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / 100.0;
             out.printf(java.util.Locale.ROOT, "BENCH relay gw=%s streams=%d offered_pps=%.0f delivered_pps=%.0f loss=%.4f late=%.4f"
                     + " p50_us=%d p99_us=%d p999_us=%d cpu_us_per_pkt=%.2f rss_kb=%d dup=%d reordered=%d bad=%d"
-                    + " not_reprotected=%d generator=%s gen_late=%.4f max_lag_us=%d%n",
+                    + " not_reprotected=%d generator=%s gen_late=%.4f max_lag_us=%d gw_late_drops=%s%n",
                     target.name(), streams, r.offeredPerSecond(), r.receivedPerSecond(), r.loss(),
                     r.received() == 0 ? 0.0 : r.arrivedLate() / (double) r.received(), r.p50Micros(), r.p99Micros(),
                     r.p999Micros(), r.received() == 0 ? Double.NaN : cpuSeconds * 1e6 / r.received(), rss, r.duplicates(),
                     r.reordered(), r.bad(), r.notReprotected(), r.generatorKeptUp() ? "kept-up" : "behind",
-                    r.sent() == 0 ? 0.0 : r.late() / (double) r.sent(), r.maxLagMicros());
+                    r.sent() == 0 ? 0.0 : r.late() / (double) r.sent(), r.maxLagMicros(),
+                    late0 < 0 || late1 < 0 ? "n/a" : Long.toString(late1 - late0));
             out.flush();
             if (r.bad() > 0 || r.notReprotected() > 0) {
                 err.println("isg loadgen: " + r.bad() + " packets failed their checks and " + r.notReprotected()

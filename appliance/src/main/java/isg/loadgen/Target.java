@@ -27,6 +27,15 @@ public interface Target extends AutoCloseable {
      */
     Call open(int index, InetSocketAddress source, InetSocketAddress sink) throws IOException;
 
+    /**
+     * Datagrams the gateway has dropped as too late to forward since it started, by its own count,
+     * or -1 where it does not say (rtpengine's drops of its backlog are not counted where the ng
+     * protocol shows them).
+     */
+    default long droppedLate() throws IOException {
+        return -1;
+    }
+
     /** Tears down every call it opened. */
     @Override
     void close() throws IOException;
