@@ -13,7 +13,8 @@
 #   resident set); exit on OutOfMemoryError so systemd restarts a clean process.
 #   ISG_JAVA_OPTS is appended last, so it can change any of this (e.g. ISG_JAVA_OPTS=-Xmx512m).
 # - `run` and `selftest` get Java 17's incubating foreign-function API, through which the relay asks
-#   the kernel when a datagram arrived and drops what waited longer than relay.latencyBound (LATE).
+#   the kernel when a datagram arrived and drops what waited longer than relay.latencyBound (LATE);
+#   `loadgen` too, to time each packet to its arrival at the sink.
 #   The JVM says "WARNING: Using incubator modules" once at start; the other commands do without.
 set -eu
 
@@ -31,6 +32,9 @@ fi
 stamps=
 case "${1:-}" in
   run|selftest) stamps="--add-modules=jdk.incubator.foreign --enable-native-access=ALL-UNNAMED" ;;
+  # the load generator stamps what arrives at its sink socket (a JDK socket: its descriptor is needed)
+  loadgen) stamps="--add-modules=jdk.incubator.foreign --enable-native-access=ALL-UNNAMED
+    --add-exports=java.base/sun.nio.ch=ALL-UNNAMED" ;;
 esac
 
 # shellcheck disable=SC2086 # ISG_JAVA_OPTS and $stamps are lists of options

@@ -52,6 +52,10 @@ public final class RelayVersusBench {
             "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError",
             "--add-modules=jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED");
 
+    /** What gives {@code isg loadgen} its sink's kernel arrival stamps (the start script gives the same). */
+    static final List<String> LOADGEN_STAMPS = List.of("--add-modules=jdk.incubator.foreign",
+            "--enable-native-access=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED");
+
     private static final Pattern LINE = Pattern.compile("^BENCH relay gw=(\\S+) streams=(\\d+) .*");
 
     private final PrintStream out;
@@ -196,6 +200,8 @@ public final class RelayVersusBench {
         // the GHASH intrinsic, as the start script gives it, so checking GCM at the sink stays cheap
         cmd.addAll(List.of("-XX:+UseSerialGC", "-Xmx4g", "-Xmn1g", "-XX:PretenureSizeThreshold=65536",
                 GHASH_INTRINSIC));
+        // the sink's kernel arrival stamps: the generator's delay in reading is not the gateway's
+        cmd.addAll(LOADGEN_STAMPS);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "isg.Main", "loadgen"));
         cmd.addAll(targetArgs);
         cmd.addAll(List.of("--streams", Integer.toString(streams), "--seconds", Double.toString(seconds), "--warmup",

@@ -1,5 +1,6 @@
 package isg.loadgen;
 
+import isg.relay.ArrivalClock;
 import isg.srtp.PacketBuffer;
 import isg.srtp.SrtpReceiver;
 import isg.srtp.SrtpSender;
@@ -19,8 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Simulated MC endpoints on real UDP sockets: a source that sends N SRTP streams of G.711-sized
  * packets (20 ms, 172 bytes) at a given rate towards a gateway, and a sink that receives them on
  * the far side and checks each is authentic (its own SRTP context), in order and byte-correct,
- * measuring loss, reordering and one-way latency (from when each packet left; its slot travels
- * inside the payload).
+ * measuring loss, reordering and one-way latency (from when each packet left to when the kernel
+ * took it in at the sink, {@link ArrivalClock}, so that the generator's own delay in reading does not
+ * count against the gateway; from when it was read where the stamps are not available).
  */
 public final class LoadGen implements AutoCloseable {
 
@@ -60,10 +62,12 @@ public final class LoadGen implements AutoCloseable {
      * What one run measured. {@code late} is how many packets the generator itself sent more than
      * {@link #LATE_SEND_NANOS} after their slot, and {@code maxLagMicros} its worst lag: a run whose
      * generator fell behind measures the generator, not the gateway ({@link #generatorKeptUp}).
+     * {@code sinkDrops} is what the kernel dropped at the generator's own sink because its receive
+     * buffer was full (lost by the generator, not the gateway), -1 where it cannot be read.
      */
     public record Result(long sent, long received, long bad, long reordered, double seconds, long p50Micros,
             long p99Micros, long p999Micros, long duplicates, long late, long maxLagMicros, long arrivedLate,
-            long notReprotected) {
+            long notReprotected, long sinkDrops) {
         public double loss() {
             return sent == 0 ? 0 : Math.max(0, sent - received) / (double) sent;
         }
@@ -131,6 +135,36 @@ public final class LoadGen implements AutoCloseable {
     public LoadGen(DatagramChannel source, DatagramChannel sink) {
         this.source = source;
         this.sink = sink;
+        int fd = fdOf(sink);
+        ArrivalClock c = fd < 0 ? null : ArrivalClock.create();
+        if (c != null) {
+            c.enable(fd);
+        }
+        this.sinkFd = c == null ? -1 : fd;
+        this.sinkClock = c;
+    }
+
+    private final int sinkFd;
+    private final ArrivalClock sinkClock;
+
+    /**
+     * Where arrival is timed: "kernel" (the kernel's stamp of each datagram at the sink) or "user"
+     * (when the generator read it: its own delay counts as the gateway's).
+     */
+    public String arrivalTime() {
+        return sinkClock != null ? "kernel" : "user";
+    }
+
+    /**
+     * The descriptor of a JDK datagram socket, or -1 where the JDK does not let it be seen (it takes
+     * {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}, which the benchmark gives).
+     */
+    static int fdOf(DatagramChannel ch) {
+        try {
+            return (int) Class.forName("sun.nio.ch.SelChImpl").getMethod("getFDVal").invoke(ch);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Stops a run early (Ctrl-C in the demo). */
@@ -212,6 +246,7 @@ public final class LoadGen implements AutoCloseable {
         long reordered0 = reordered.sum();
         long duplicates0 = duplicates.sum();
         long notReprotected0 = notReprotected.sum();
+        long sinkDrops0 = socketDrops(sinkFd);
         latencyCount = 0;
         int n = streams.size();
         long interval = 1_000_000_000L / packetsPerSecond;
@@ -258,7 +293,36 @@ public final class LoadGen implements AutoCloseable {
         long arrivedLate = lat.length - (onTime >= 0 ? onTime + 1 : -onTime - 1);
         return new Result(sent.sum() - sent0, received.sum() - received0, bad.sum() - bad0,
                 reordered.sum() - reordered0, secs, percentile(lat, 500), percentile(lat, 990), percentile(lat, 999),
-                duplicates.sum() - duplicates0, late, maxLag / 1000, arrivedLate, notReprotected.sum() - notReprotected0);
+                duplicates.sum() - duplicates0, late, maxLag / 1000, arrivedLate, notReprotected.sum() - notReprotected0,
+                sinkDrops0 < 0 ? -1 : socketDrops(sinkFd) - sinkDrops0);
+    }
+
+    /**
+     * The kernel's count of datagrams dropped at this process's socket {@code fd} (a full receive
+     * buffer), from the last column of {@code /proc/net/udp}, or -1.
+     */
+    static long socketDrops(int fd) {
+        if (fd < 0) {
+            return -1;
+        }
+        try {
+            String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
+            if (!link.startsWith("socket:[")) {
+                return -1;
+            }
+            String inode = link.substring(8, link.length() - 1);
+            for (String table : new String[] {"/proc/net/udp", "/proc/net/udp6"}) {
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length >= 13 && f[9].equals(inode)) {
+                        return Long.parseLong(f[f.length - 1]);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** What {@link Loop#step} returns when the run is over. */
@@ -330,7 +394,9 @@ public final class LoadGen implements AutoCloseable {
                 if (sink.receive(inBuf) == null) {
                     break;
                 }
-                check(in, inBuf.position(), pb);
+                long waited = sinkClock == null ? -1 : sinkClock.waitedNanos(sinkFd);
+                long arrived = System.nanoTime();
+                check(in, inBuf.position(), pb, waited < 0 ? arrived : arrived - waited);
                 read++;
             }
             boolean arrived = read > 0;
@@ -421,10 +487,13 @@ public final class LoadGen implements AutoCloseable {
         }
         int seq = (out.get(2) & 0xFF) << 8 | out.get(3) & 0xFF;
         try {
+            // timed as it is handed to the kernel: on loopback the gateway may forward it, and the
+            // kernel stamp it at the sink, before this send call has returned
+            long leaving = System.nanoTime();
             if (source.send(out, s.destination) == 0) {
                 return false;
             }
-            s.sentAt[seq & (SENT_HISTORY - 1)] = System.nanoTime();
+            s.sentAt[seq & (SENT_HISTORY - 1)] = leaving;
             sent.increment();
         } catch (IOException e) {
             bad.increment();
@@ -432,9 +501,8 @@ public final class LoadGen implements AutoCloseable {
         return true;
     }
 
-    /** Checks one packet that arrived: authentic, intact, its stream's, in order; times it. */
-    private void check(byte[] buf, int len, PacketBuffer pb) {
-        long now = System.nanoTime();
+    /** Checks one packet that arrived (at {@code now}, nanoTime): authentic, intact, its stream's, in order; times it. */
+    private void check(byte[] buf, int len, PacketBuffer pb, long now) {
         Stream s = len >= 12 ? bySsrc.get(isg.srtp.crypto.Bytes.getInt(buf, 8)) : null;
         SrtpReceiver probe = s == null ? null : s.senderKeyAtSink;
         if (probe != null) {

@@ -24,10 +24,13 @@ import java.util.Set;
  *
  * <pre>BENCH relay gw=&lt;isg|rtpengine&gt; streams=&lt;n&gt; offered_pps=… delivered_pps=… loss=… late=… p50_us=… p99_us=… p999_us=…
  *     cpu_us_per_pkt=… rss_kb=… dup=… reordered=… bad=… not_reprotected=… generator=kept-up|behind gen_late=… max_lag_us=…
- *     gw_late_drops=…</pre>
+ *     gw_late_drops=… rx_time=kernel|user sink_drops=…</pre>
  *
  * {@code late} is the fraction of delivered packets that took longer than 60 ms; {@code gw_late_drops}
- * what the gateway itself dropped as too late during the run (ISG's LATE; n/a for rtpengine); {@code cpu_us_per_pkt}
+ * what the gateway itself dropped as too late during the run (ISG's LATE; n/a for rtpengine); latency
+ * runs to the kernel's arrival stamp at the sink with {@code rx_time=kernel} (to when the generator
+ * read it with {@code user}); {@code sink_drops} is what the generator's own sink socket overflowed
+ * (counted in {@code loss}, yet lost by the generator); {@code cpu_us_per_pkt}
  * is the gateway's user+system CPU ({@code /proc/<pid>/stat}) over the measured run divided by the
  * packets it delivered; {@code gen_late} is the fraction of its own sends more than 1 ms behind
  * schedule and {@code max_lag_us} its worst lag: over 1 %, or any send 10 ms late, it says
@@ -143,13 +146,15 @@ public final class LoadGenCommand {
             double cpuSeconds = cpu0 == null || cpu1 == null ? Double.NaN : (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / 100.0;
             out.printf(java.util.Locale.ROOT, "BENCH relay gw=%s streams=%d offered_pps=%.0f delivered_pps=%.0f loss=%.4f late=%.4f"
                     + " p50_us=%d p99_us=%d p999_us=%d cpu_us_per_pkt=%.2f rss_kb=%d dup=%d reordered=%d bad=%d"
-                    + " not_reprotected=%d generator=%s gen_late=%.4f max_lag_us=%d gw_late_drops=%s%n",
+                    + " not_reprotected=%d generator=%s gen_late=%.4f max_lag_us=%d gw_late_drops=%s rx_time=%s"
+                    + " sink_drops=%s%n",
                     target.name(), streams, r.offeredPerSecond(), r.receivedPerSecond(), r.loss(),
                     r.received() == 0 ? 0.0 : r.arrivedLate() / (double) r.received(), r.p50Micros(), r.p99Micros(),
                     r.p999Micros(), r.received() == 0 ? Double.NaN : cpuSeconds * 1e6 / r.received(), rss, r.duplicates(),
                     r.reordered(), r.bad(), r.notReprotected(), r.generatorKeptUp() ? "kept-up" : "behind",
                     r.sent() == 0 ? 0.0 : r.late() / (double) r.sent(), r.maxLagMicros(),
-                    late0 < 0 || late1 < 0 ? "n/a" : Long.toString(late1 - late0));
+                    late0 < 0 || late1 < 0 ? "n/a" : Long.toString(late1 - late0), gen.arrivalTime(),
+                    r.sinkDrops() < 0 ? "n/a" : Long.toString(r.sinkDrops()));
             out.flush();
             if (r.bad() > 0 || r.notReprotected() > 0) {
                 err.println("isg loadgen: " + r.bad() + " packets failed their checks and " + r.notReprotected()

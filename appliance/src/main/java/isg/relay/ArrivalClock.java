@@ -3,17 +3,19 @@ package isg.relay;
 /**
  * How long the newest datagram read from a socket waited in the kernel before the relay read it:
  * the kernel stamps each datagram as it arrives (once the socket asked for it), and the socket
- * keeps the stamp of the last datagram read (Linux {@code SIOCGSTAMPNS}). Every datagram read
- * before it arrived earlier still, so the answer is a lower bound for all of a read batch: what the
- * relay drops as {@link DropReason#LATE} has waited at least that long.
+ * keeps the stamp of the last datagram read (Linux {@code SIOCGSTAMPNS}): read one at a time, as
+ * the relay then does, each datagram's own arrival. (Of a batch read with recvmmsg it would be
+ * the newest's, a lower bound for the rest.) What the relay drops as {@link DropReason#LATE} has
+ * waited at least the bound.
  *
  * <p>Netty reads its sockets itself and does not pass the stamps on, so the stamp is asked for with
  * one system call, and only when a packet could be late at all ({@link LegHandler}). The call needs
  * the JDK's foreign-function API, an incubator module in Java 17: the start script gives
  * {@value #FLAGS}; without them the relay forwards as before and says that LATE is off, and why.
- * One instance per event loop: it keeps the stamp in native scratch memory of its own.
+ * One instance per thread (an event loop; the load generator's sink): it keeps the stamp in native
+ * scratch memory of its own.
  */
-interface ArrivalClock {
+public interface ArrivalClock {
 
     /** The JVM flags the clock needs (Java 17). */
     String FLAGS = "--add-modules jdk.incubator.foreign --enable-native-access=ALL-UNNAMED";

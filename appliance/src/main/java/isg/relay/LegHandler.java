@@ -18,8 +18,9 @@ import io.netty.channel.socket.DatagramPacket;
  * the socket was last found empty (a read batch short of {@link #BATCH}) less than the bound ago,
  * everything in it now arrived since and none of it is late. That holds below capacity, where a
  * socket is read once per packet; the first packet after a pause (a floor change), and every batch
- * of an overloaded loop, is asked about. Once a datagram of a batch is on time, the rest of the
- * batch, which arrived after it, is too.
+ * of an overloaded loop, is asked about. Such a socket is read one datagram per call (the relay
+ * does not batch its reads with recvmmsg then), so each stamp is the datagram's own. Once a
+ * datagram of a batch is on time, the rest of the batch, which arrived after it, is too.
  */
 final class LegHandler extends SimpleChannelInboundHandler<DatagramPacket> {
 

@@ -446,7 +446,9 @@ public final class Relay implements AutoCloseable {
                 .option(ChannelOption.RCVBUF_ALLOCATOR,
                         new FixedRecvByteBufAllocator(Session.READ_BUFFER).maxMessagesPerRead(LegHandler.BATCH))
                 .handler(new LegHandler(s, leg, rtcp));
-        if (channelClass == EpollDatagramChannel.class && !config.connectedSockets()) {
+        // where lateness is judged, one datagram per read: the kernel's stamp is then that datagram's
+        // own (a batch's would be its newest's, and its older ones would pass for as young)
+        if (channelClass == EpollDatagramChannel.class && !config.connectedSockets() && s.share.clock == null) {
             batchedEpollReads(b);
         }
         ChannelFuture f = b.bind(local).awaitUninterruptibly();

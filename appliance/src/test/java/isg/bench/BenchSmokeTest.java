@@ -81,7 +81,8 @@ class BenchSmokeTest {
                         + " offered_pps=[1-9]\\d* delivered_pps=[1-9]\\d* loss=0\\.\\d{4} late=0\\.\\d{4} p50_us=\\d+"
                         + " p99_us=\\d+ p999_us=\\d+ cpu_us_per_pkt=[\\d.]+ rss_kb=[1-9]\\d* dup=0 reordered=\\d+ bad=0"
                         + " not_reprotected=0 generator=(kept-up|behind) gen_late=[01]\\.\\d{4} max_lag_us=\\d+"
-                        + " gw_late_drops=" + (gw.equals("isg") ? "\\d+" : "n/a"))), gw + " " + n + "\n"
+                        + " gw_late_drops=" + (gw.equals("isg") ? "\\d+" : "n/a") + " rx_time=kernel sink_drops=\\d+")),
+                        gw + " " + n + "\n"
                         + String.join("\n", lines));
             }
             assertTrue(lines.stream().anyMatch(l -> l.matches("BENCH startup_to_forwarding_ms " + gw + " [1-9]\\d*")),

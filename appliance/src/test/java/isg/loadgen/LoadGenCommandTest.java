@@ -89,7 +89,7 @@ class LoadGenCommandTest {
             assertTrue(line.matches("BENCH relay gw=rtpengine streams=5 offered_pps=\\d+ delivered_pps=\\d+ loss=0\\.\\d{4} "
                     + "late=0\\.\\d{4} p50_us=\\d+ p99_us=\\d+ p999_us=\\d+ cpu_us_per_pkt=[\\d.]+ rss_kb=[1-9]\\d* dup=0 "
                     + "reordered=\\d+ bad=0 not_reprotected=0 generator=(kept-up|behind) gen_late=[01]\\.\\d{4} max_lag_us=\\d+"
-                    + " gw_late_drops=n/a"), line);
+                    + " gw_late_drops=n/a rx_time=kernel sink_drops=0"), line);
             Map<String, String> f = RelayVersusBench.fields(line);
             // 5 streams at 50 packets/s for a second: about 250 sent, and on loopback every one arrives
             assertTrue(Integer.parseInt(f.get("offered_pps")) >= 200, line);
