@@ -55,6 +55,7 @@ public interface ArrivalClock {
                 return "the JVM was started without " + FLAGS + " (the start script gives them)";
             }
             try {
+                // with no socket: links (and warms) both calls off the event loops
                 newClock().waitedNanos(-1);
                 return null;
             } catch (RuntimeException | LinkageError e) {

@@ -48,17 +48,23 @@ final class ForeignArrivalClock implements ArrivalClock {
         ioctl(fd);
     }
 
+    /**
+     * {@inheritDoc} Both calls are made whatever the descriptor, so that the first call (the
+     * loader's probe, with no socket) links both: the first downcall through a call site spins
+     * method-handle classes for tens of milliseconds, which must not happen on an event loop with
+     * datagrams waiting. "Now" is read first; the stamp is of a datagram read before either.
+     */
     @Override
     public long waitedNanos(int fd) {
-        if (ioctl(fd) != 0) {
-            return -1;
-        }
         try {
             if ((int) CLOCK_GETTIME.invokeExact(CLOCK_REALTIME, now) != 0) {
                 return -1;
             }
         } catch (Throwable t) {
             throw new IllegalStateException("clock_gettime failed: " + t, t);
+        }
+        if (ioctl(fd) != 0) {
+            return -1;
         }
         long waited = (MemoryAccess.getLongAtOffset(scratch, 16) - MemoryAccess.getLongAtOffset(scratch, 0))
                 * 1_000_000_000L + MemoryAccess.getLongAtOffset(scratch, 24) - MemoryAccess.getLongAtOffset(scratch, 8);
