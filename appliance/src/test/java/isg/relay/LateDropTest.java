@@ -63,20 +63,22 @@ class LateDropTest {
             g.mcHome.send(false, first, s[0].inside().localRtp());
             assertArrayEquals(first, g.mcPartner.receive(false, 3000));
 
-            // the inside leg of home: its loop is held while five datagrams arrive
+            // the inside leg of home: its loop is held while 50 datagrams arrive, more than one read
+            // batch of 16 takes
             Counters homeIn = s[0].inside().counters();
+            int backlog = 50;
             try (AutoCloseable held = hold(s[0].inside().rtpChannel.eventLoop())) {
-                for (int i = 2; i <= 6; i++) {
+                for (int i = 2; i <= backlog + 1; i++) {
                     g.mcHome.send(false, TestPackets.rtp(i, 0x1A7E, 160, r), s[0].inside().localRtp());
                 }
                 waitPastTheBound();
             }
-            GatewayPair.eventually(() -> homeIn.drops(DropReason.LATE), 5, "each datagram that waited is LATE");
-            assertEquals(6, homeIn.packetsIn(), "counted in");
+            GatewayPair.eventually(() -> homeIn.drops(DropReason.LATE), backlog, "each datagram that waited is LATE");
+            assertEquals(backlog + 1, homeIn.packetsIn(), "counted in");
             assertEquals(1, s[0].outside().counters().packetsOut(), "none of them was forwarded");
-            assertEquals(5, g.home.totals().drops(DropReason.LATE), "in the relay's totals");
+            assertEquals(backlog, g.home.totals().drops(DropReason.LATE), "in the relay's totals");
             // the leg goes on: the next datagram is on time and crosses
-            byte[] next = TestPackets.rtp(7, 0x1A7E, 160, r);
+            byte[] next = TestPackets.rtp(backlog + 2, 0x1A7E, 160, r);
             g.mcHome.send(false, next, s[0].inside().localRtp());
             assertArrayEquals(next, g.mcPartner.receive(false, 3000));
 
@@ -84,7 +86,7 @@ class LateDropTest {
             Counters homeOut = s[0].outside().counters();
             Counters partnerOut = s[1].outside().counters();
             try (AutoCloseable held = hold(s[1].outside().rtpChannel.eventLoop())) {
-                for (int i = 8; i <= 10; i++) {
+                for (int i = backlog + 3; i <= backlog + 5; i++) {
                     g.mcHome.send(false, TestPackets.rtp(i, 0x1A7E, 160, r), s[0].inside().localRtp());
                 }
                 GatewayPair.eventually(homeOut::packetsOut, 5, "home sent them to the partner");
@@ -92,10 +94,10 @@ class LateDropTest {
             }
             GatewayPair.eventually(() -> partnerOut.drops(DropReason.LATE), 3, "LATE on the partner's outside leg");
             assertEquals(0, partnerOut.drops(DropReason.AUTH), "dropped unread, not checked");
-            byte[] last = TestPackets.rtp(11, 0x1A7E, 160, r);
+            byte[] last = TestPackets.rtp(backlog + 6, 0x1A7E, 160, r);
             g.mcHome.send(false, last, s[0].inside().localRtp());
             assertArrayEquals(last, g.mcPartner.receive(false, 3000));
-            assertEquals(3, s[1].inside().counters().packetsOut(), "1, 7 and 11 reached the partner's MC side");
+            assertEquals(3, s[1].inside().counters().packetsOut(), "the three on time reached the partner's MC side");
         }
     }
 
@@ -138,19 +140,27 @@ class LateDropTest {
     @Test
     void aBurstBelowTheBoundLosesNothing() throws Exception {
         Random r = new Random(13);
-        // the default bound, as the box runs; 120 datagrams in a burst fill read batches of 16 (and the MC peer's socket holds them all)
-        try (GatewayPair g = new GatewayPair(dir, r, c -> c.withTransport("epoll"))) {
-            assertEquals(RelayConfig.DEFAULT_LATENCY_BOUND.toMillis() + " ms from kernel arrival", g.home.lateness());
+        // 120 datagrams in a burst fill read batches of 16 (and the MC peer's socket holds them all),
+        // and each is judged by its stamp. The bound is a second: a JVM that has not forwarded much
+        // yet runs interpreted code, and a burst at loopback speed can then really wait longer
+        // than the default 60 ms (that is LATE, as it should be, but not this test's point)
+        try (GatewayPair g = new GatewayPair(dir, r, c -> c.withTransport("epoll")
+                .withLatencyBound(Duration.ofSeconds(1)))) {
+            assertEquals("1000 ms from kernel arrival", g.home.lateness());
             Session[] s = g.session("burst", Session.Mode.HOP, null, null, null, null);
+            byte[] first = TestPackets.rtp(1, 0xB0B, 160, r);
+            g.mcHome.send(false, first, s[0].inside().localRtp());
+            assertArrayEquals(first, g.mcPartner.receive(false, 3000));
             int n = 120;
-            for (int i = 1; i <= n; i++) {
+            for (int i = 2; i <= n + 1; i++) {
                 g.mcHome.send(false, TestPackets.rtp(i, 0xB0B, 160, r), s[0].inside().localRtp());
             }
             int got = 0;
             while (got < n && g.mcPartner.receive(false, 3000) != null) {
                 got++;
             }
-            assertEquals(n, got, "every datagram of the burst crossed both gateways");
+            assertEquals(n, got, "every datagram of the burst crossed both gateways: home " + g.home.totals().toJson()
+                    + ", partner " + g.partner.totals().toJson());
             assertEquals(0, g.home.totals().drops(DropReason.LATE) + g.partner.totals().drops(DropReason.LATE));
         }
     }
