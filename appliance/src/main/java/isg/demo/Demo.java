@@ -260,8 +260,16 @@ public final class Demo {
             throws Exception {
         byte[] b = new byte[172 + 64];
         b[0] = (byte) 0x80;
-        b[3] = 1; // sequence 1: long since sent by the stream
+        // sequence 50, sent by the stream a second before and accepted by home: a replay. (Not the
+        // first packet: a start-up burst can be dropped as LATE, unread, and a packet home never
+        // accepted would be a new one to it.) The payload is the stream's own pattern, so that had
+        // home forwarded it, its far end would see a duplicate, not a corrupt packet.
+        int seq = 50;
+        b[3] = (byte) seq;
         isg.srtp.crypto.Bytes.putInt(b, 8, 0xA1);
+        for (int i = 20; i < 172; i++) {
+            b[i] = (byte) (seq + i);
+        }
         try (SrtpSender s = new SrtpSender(p, key)) {
             PacketBuffer pb = new PacketBuffer(b, 0, 172);
             s.protectRtp(pb);
