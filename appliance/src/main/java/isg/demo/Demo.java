@@ -168,7 +168,9 @@ public final class Demo {
             for (LoadGen g : gens) {
                 Thread t = new Thread(() -> {
                     try {
-                        results.add(g.run(g.streams(), 50, duration));
+                        // after the last send, wait for a second without a packet (at most ten): a
+                        // slow machine (the aarch64 build under qemu in CI) can be seconds behind
+                        results.add(g.run(g.streams(), 50, duration, DRAIN_MILLIS));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -254,6 +256,9 @@ public final class Demo {
         t.setDaemon(true);
         t.start();
     }
+
+    /** Quiet at the end of the demo before what has not arrived counts as lost in flight. */
+    static final long DRAIN_MILLIS = 1000;
 
     /** A replayed packet and a forged one, sent from the home MC endpoint's own socket. */
     private static void misbehave(DatagramChannel from, InetSocketAddress to, MasterKey key, SrtpPolicy p)
