@@ -109,7 +109,7 @@ public final class Main {
                         return EXIT_SELFTEST;
                     }
                     out.println("relay transport (auto): " + isg.relay.Relay.autoTransport());
-                    String stamps = isg.relay.Relay.arrivalStamps();
+                    String stamps = isg.relay.ArrivalClock.unavailable();
                     out.println("relay arrival stamps (LATE): " + (stamps == null ? "available" : stamps));
                     return 0;
                 case "bench":

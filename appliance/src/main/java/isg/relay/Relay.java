@@ -96,16 +96,17 @@ public final class Relay implements AutoCloseable {
             transport = config.transport().equals("nio") ? "nio" : "nio (" + epollFailure + ")";
         }
         long bound = config.latencyBound().toNanos();
-        if (bound == 0) {
+        String noStamps = ArrivalClock.unavailable();
+        boolean judged = bound != 0 && epoll && noStamps == null;
+        if (judged) {
+            lateness = config.latencyBound().toMillis() + " ms from kernel arrival";
+        } else if (bound == 0) {
             lateness = "off (relay.latencyBound: off)";
         } else if (!epoll) {
             lateness = "off: judging lateness needs the epoll transport";
-        } else if (ArrivalClock.unavailable() != null) {
-            lateness = "off: " + ArrivalClock.unavailable();
         } else {
-            lateness = config.latencyBound().toMillis() + " ms from kernel arrival";
+            lateness = "off: " + noStamps;
         }
-        boolean judged = lateness.endsWith("kernel arrival");
         for (EventExecutor e : group) {
             shares.put((EventLoop) e, judged ? new LoopShare(config.maxDatagram(), ArrivalClock.create(), bound)
                     : new LoopShare(config.maxDatagram()));
@@ -164,11 +165,6 @@ public final class Relay implements AutoCloseable {
 
     public String transport() {
         return transport;
-    }
-
-    /** Why this JVM cannot judge lateness (no kernel arrival stamps), or null where it can. */
-    public static String arrivalStamps() {
-        return ArrivalClock.unavailable();
     }
 
     /**

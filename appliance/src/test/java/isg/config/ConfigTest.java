@@ -62,6 +62,12 @@ class ConfigTest {
         return assertThrows(ConfigException.class, () -> ConfigLoader.load(f)).getMessage();
     }
 
+    /** A relay section (line 23 of the file) refused with its field and what was expected. */
+    private void relayRefused(String relay, String expected) throws Exception {
+        String m = refusal(good(30000) + "relay: " + relay + "\n");
+        assertTrue(m.contains(":23: relay." + expected), m);
+    }
+
     @Test
     void aGoodFileGivesTheRelayItsSettings() throws Exception {
         GatewayConfig c = ConfigLoader.load(write(good(30000)));
@@ -90,20 +96,14 @@ class ConfigTest {
         assertTrue(m.contains("gateway: required section missing"), m);
         m = refusal("gateway: [unclosed\n");
         assertTrue(m.contains("isg.yaml:") && m.contains("not valid YAML"), m);
-        m = refusal(good(30000) + "relay: {transport: dpdk}\n");
-        assertTrue(m.contains(":23: relay.transport: auto, epoll or nio, got 'dpdk'"), m);
-        m = refusal(good(30000) + "relay: {maxDatagram: 70000}\n");
-        assertTrue(m.contains(":23: relay.maxDatagram: between 256 and 65400, got 70000"), m);
-        m = refusal(good(30000) + "relay: {multicastRemotes: maybe}\n");
-        assertTrue(m.contains(":23: relay.multicastRemotes: true or false, got 'maybe'"), m);
-        m = refusal(good(30000) + "relay: {latencyBound: 0ms}\n");
-        assertTrue(m.contains(":23: relay.latencyBound: 1ms to 10s, or off, got '0ms'"), m);
-        m = refusal(good(30000) + "relay: {latencyBound: 11s}\n");
-        assertTrue(m.contains(":23: relay.latencyBound: 1ms to 10s, or off, got '11s'"), m);
-        m = refusal(good(30000) + "relay: {latencyBound: fast}\n");
-        assertTrue(m.contains(":23: relay.latencyBound: a duration like 500ms"), m);
-        m = refusal(good(30000) + "relay: {latencyBound: 99999999999999999999999ms}\n");
-        assertTrue(m.contains(":23: relay.latencyBound: a duration this side of a hundred years"), m);
+        relayRefused("{transport: dpdk}", "transport: auto, epoll or nio, got 'dpdk'");
+        relayRefused("{maxDatagram: 70000}", "maxDatagram: between 256 and 65400, got 70000");
+        relayRefused("{multicastRemotes: maybe}", "multicastRemotes: true or false, got 'maybe'");
+        relayRefused("{latencyBound: 0ms}", "latencyBound: 1ms to 10s, or off, got '0ms'");
+        relayRefused("{latencyBound: 11s}", "latencyBound: 1ms to 10s, or off, got '11s'");
+        relayRefused("{latencyBound: fast}", "latencyBound: a duration like 500ms");
+        relayRefused("{latencyBound: 99999999999999999999999ms}",
+                "latencyBound: a duration this side of a hundred years");
         m = refusal(good(30000).replace("idleTimeout: 30s", "idleTimeout: 9999999999999999h"));
         assertTrue(m.contains(":19: limits.idleTimeout: a duration this side of a hundred years"), m);
     }
