@@ -57,8 +57,14 @@ public final class Gateway implements AutoCloseable {
     private volatile GatewayConfig config;
 
     public Gateway(Path file) throws ConfigException, VaultException, IOException, isg.board.BoardException {
+        this(file, ConfigLoader.load(file));
+    }
+
+    /** A gateway from {@code loaded}, what {@link ConfigLoader#load} read from {@code file} (reloads read the file again). */
+    public Gateway(Path file, GatewayConfig loaded) throws ConfigException, VaultException, IOException,
+            isg.board.BoardException {
         this.file = file;
-        this.config = ConfigLoader.load(file);
+        this.config = loaded;
         GatewayConfig c = config;
         checkFiles(c);
         Path auditFile = c.audit() != null ? c.audit() : file.toAbsolutePath().resolveSibling("isg-audit.jsonl");

@@ -107,6 +107,40 @@ class MainTest {
         assertTrue(err().contains("FAILED: RFC 2202"), err());
     }
 
+    /**
+     * isg run proves the backend that will forward, the one the configuration names, before anything
+     * starts; a configuration it cannot read stops it before any self-test (exit 78).
+     */
+    @Test
+    void runTestsTheConfiguredBackend() throws Exception {
+        String common = "gateway: {id: home}\nvault: {kind: soft, keystore: k.bcfks, passphraseFile: p}\n"
+                + "inside: {address: 127.0.0.1, ports: 37000-37019}\noutside: {address: 127.0.0.1, ports: 37100-37119}\n"
+                + "control: {listen: \"127.0.0.1:0\", tokenFile: t}\nboard: {kind: simulated}\n";
+        java.util.function.Function<String, CryptoBackend> real = Main.backends;
+        List<String> asked = new java.util.ArrayList<>();
+        System.setProperty("isg.selftest.holdSeconds", "0");
+        Main.backends = name -> {
+            asked.add(name);
+            return broken();
+        };
+        try {
+            java.nio.file.Path cfg = dir.resolve("isg.yaml");
+            java.nio.file.Files.writeString(cfg, common);
+            assertEquals(Main.EXIT_SELFTEST, run("run", "--config", cfg.toString()));
+            assertEquals(List.of("jdk"), asked);
+            java.nio.file.Files.writeString(cfg, common + "crypto: {backend: fips}\n");
+            assertEquals(Main.EXIT_SELFTEST, run("run", "--config", cfg.toString()));
+            assertEquals(List.of("jdk", "fips"), asked);
+            java.nio.file.Files.writeString(cfg, common + "crypto: {backend: none}\n");
+            assertEquals(78, run("run", "--config", cfg.toString()));
+            assertEquals(List.of("jdk", "fips"), asked, "no self-test for a configuration that cannot run");
+            assertTrue(err().contains("crypto.backend"), err());
+        } finally {
+            Main.backends = real;
+            System.clearProperty("isg.selftest.holdSeconds");
+        }
+    }
+
     /** A backend whose HMAC is off by one bit: the box must refuse to start, saying why. */
     @Test
     void aBackendThatFailsItsVectorsStopsTheBox() {
@@ -123,6 +157,11 @@ class MainTest {
             @Override
             public String name() {
                 return "broken";
+            }
+
+            @Override
+            public java.security.SecureRandom random() {
+                return JdkBackend.INSTANCE.random();
             }
 
             @Override

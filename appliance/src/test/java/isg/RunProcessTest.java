@@ -199,7 +199,9 @@ class RunProcessTest {
         assertTrue(said.contains("no PIN given: name a PIN file (vault.pinFile, or --pin-file), or start under systemd "
                 + "with LoadCredential=isg-hsm-pin (no $CREDENTIALS_DIRECTORY here)"), said);
 
+        Path classes = dir.resolve("classes.log");
         ProcessBuilder pb = isg(null, "run", "--config", f.toString()).redirectErrorStream(true);
+        pb.command().add(1, "-Xlog:class+load=info:file=" + classes);
         pb.environment().put("SOFTHSM2_CONF", System.getenv("SOFTHSM2_CONF"));
         pb.environment().put("CREDENTIALS_DIRECTORY", creds.toString());
         Process p = pb.start();
@@ -216,6 +218,12 @@ class RunProcessTest {
             }
             assertTrue(running != null, "started with the PIN from the credential: " + lines);
             assertTrue(lines.stream().anyMatch(l -> l.contains("gateway home ready: vault pkcs11")), lines.toString());
+            // it forwards with the jdk backend, so that backend is what its self-test proves; with an
+            // HSM nothing before the first packet needs the Bouncy Castle FIPS module (seconds of start-up)
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("self-test jdk: passed RFC 2202")), lines.toString());
+            assertFalse(lines.stream().anyMatch(l -> l.contains("self-test fips")), lines.toString());
+            List<String> fips = Files.readAllLines(classes).stream().filter(l -> l.contains("org.bouncycastle")).toList();
+            assertTrue(fips.isEmpty(), "loaded before it ran: " + fips.subList(0, Math.min(3, fips.size())));
         } finally {
             p.destroy();
             p.waitFor(20, TimeUnit.SECONDS);

@@ -47,11 +47,16 @@ public final class InterconnectKeys {
     private InterconnectKeys() {
     }
 
-    /** A fresh nonce from the module's DRBG. */
-    public static byte[] newNonce() {
+    /** A fresh nonce from {@code drbg} (the relay draws from its crypto backend's). */
+    public static byte[] newNonce(java.security.SecureRandom drbg) {
         byte[] n = new byte[NONCE_LENGTH];
-        isg.hsm.Fips.DRBG.nextBytes(n);
+        drbg.nextBytes(n);
         return n;
+    }
+
+    /** A fresh nonce from the JDK's DRBG, for a gateway's peers (the load generator, tests). */
+    public static byte[] newNonce() {
+        return newNonce(isg.srtp.crypto.JdkBackend.INSTANCE.random());
     }
 
     /** The 14-octet master salt of the direction sender → receiver. */

@@ -244,7 +244,7 @@ public final class Relay implements AutoCloseable {
                 master = vault.info(Actor.INTERNAL, masterUri);
             }
             OutsideKeying keying = new OutsideKeying(masterUri, InterconnectKeys.suite(master.bits()),
-                    InterconnectKeys.newNonce());
+                    InterconnectKeys.newNonce(backend.random()));
             if (spec.partnerNonce() != null) {
                 keying.check(spec.partnerNonce());
             }

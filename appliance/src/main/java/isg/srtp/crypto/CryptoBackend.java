@@ -1,5 +1,7 @@
 package isg.srtp.crypto;
 
+import java.security.SecureRandom;
+
 /**
  * The small interface between the SRTP engine and whoever does the block-cipher and MAC work.
  *
@@ -21,6 +23,13 @@ public interface CryptoBackend {
 
     /** AES-GCM (NIST SP 800-38D) with a 96-bit IV and a 128-bit tag, as RFC 7714 uses it. */
     AesGcm aesGcm(byte[] key);
+
+    /**
+     * This backend's random bit generator (NIST SP 800-90A), where the relay draws the fresh values
+     * it needs (the interconnect nonces): a gateway that forwards with a backend needs no other
+     * cryptographic module before its first packet.
+     */
+    SecureRandom random();
 
     /** Looks a backend up by its configuration name. */
     static CryptoBackend named(String name) {

@@ -37,6 +37,12 @@ public final class FipsBackend implements CryptoBackend {
         }
     }
 
+    /** The module's own DRBG, the only generator approved-only mode allows. */
+    @Override
+    public SecureRandom random() {
+        return drbg;
+    }
+
     public static FipsBackend instance() {
         FipsBackend b = instance;
         if (b == null) {

@@ -3,6 +3,7 @@ package isg.srtp.crypto;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -26,6 +27,25 @@ public final class JdkBackend implements CryptoBackend {
     @Override
     public String name() {
         return "jdk";
+    }
+
+    /** The JDK's own SP 800-90A DRBG (the SUN provider's), seeded from the operating system. */
+    @Override
+    public SecureRandom random() {
+        return Drbg.INSTANCE;
+    }
+
+    /** Made on first use: a process that never draws pays nothing for it. */
+    private static final class Drbg {
+        static final SecureRandom INSTANCE;
+
+        static {
+            try {
+                INSTANCE = SecureRandom.getInstance("DRBG", "SUN");
+            } catch (GeneralSecurityException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
     }
 
     /** Which GHASH serves GCM here, and if it is the slow one, why; for start-up status. */
