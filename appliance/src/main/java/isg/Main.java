@@ -263,6 +263,7 @@ public final class Main {
                 + (api.getAddress() instanceof java.net.Inet6Address ? "[" + api.getHostString() + "]" : api.getHostString())
                 + ":" + api.getPort();
         out.println(running + "; " + reloadHow + "; SIGTERM/Ctrl-C stops");
+        markRunning(System.getProperty("isg.runningMark"));
         isg.status.SystemdNotify systemd = isg.status.SystemdNotify.fromEnvironment();
         java.util.concurrent.ScheduledExecutorService watchdog = null;
         if (systemd != null) {
@@ -308,6 +309,24 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * Creates {@code mark} (when given) once the gateway runs. The start script lists the classes a
+     * start loads and archives them at the next start (class-data sharing); only the list of a start
+     * that got this far is worth archiving: one that stopped at a configuration error would leave
+     * every later start with half an archive.
+     */
+    private static void markRunning(String mark) {
+        if (mark == null || mark.isEmpty()) {
+            return;
+        }
+        try {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(mark), "");
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            System.getLogger("isg.Main").log(System.Logger.Level.WARNING, "cannot mark this start as running ("
+                    + mark + "): the next start will not archive its classes: " + e.getMessage());
+        }
     }
 
     /** Where the self-test gets its backends; tests swap in a broken one to see the box stop. */

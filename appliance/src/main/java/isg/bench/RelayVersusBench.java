@@ -49,6 +49,8 @@ public final class RelayVersusBench {
     static final List<String> BOX_FLAGS = List.of(GHASH_INTRINSIC,
             "-XX:+UseSerialGC", "-Xms8m", "-Xmn6m", "-Xmx192m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=25",
             "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",
+            "-XX:Tier4InvocationThreshold=15000", "-XX:Tier4MinInvocationThreshold=1800",
+            "-XX:Tier4CompileThreshold=45000", "-XX:Tier4BackEdgeThreshold=120000",
             "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError",
             "--add-modules=jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED");
 
@@ -81,11 +83,25 @@ public final class RelayVersusBench {
         }
         Path dir = Files.createTempDirectory("isg-relay-bench");
         try (Lab lab = new Lab()) {
-            lab.vault("home").close();
             lab.vault("partner").close();
             Path conf = isgConfig(dir, lab, most);
+            Path hsm = hsmToken(dir, lab);
+            // as the start script does (image/isg.sh): the first start lists the classes it loads,
+            // the next one archives them once (class-data sharing), every start after maps the archive
+            Path classList = dir.resolve("isg.classlist");
+            Path ran = dir.resolve("isg.classlist.ran");
             // the gateway on the second core, the generator on the first (where a machine has two)
-            Child isg = Child.start(pinned(1, isgCommand(conf)));
+            Child first = Child.start(pinned(1, isgCommand(conf, List.of("-XX:DumpLoadedClassList=" + classList,
+                    "-Disg.runningMark=" + ran))), hsm);
+            try {
+                line(lines, startup("isg_first_start", first, () -> isgTarget(dir, lab)));
+            } finally {
+                first.stop();
+            }
+            Path archive = dir.resolve("isg.jsa");
+            line(lines, archive(classList, ran, archive));
+            Child isg = Child.start(pinned(1, isgCommand(conf, Files.isRegularFile(archive)
+                    ? List.of("-XX:SharedArchiveFile=" + archive) : List.of())), hsm);
             try {
                 line(lines, startup("isg", isg, () -> isgTarget(dir, lab)));
                 rssOneSession.put("isg", LoadGenCommand.rssKb(isg.pid()));
@@ -100,7 +116,7 @@ public final class RelayVersusBench {
             Child rtpengine = Child.start(pinned(1, List.of("rtpengine", "--foreground",
                     "--table=-1", "--interface=127.0.0.4",
                     "--listen-ng=127.0.0.1:" + ng, "--num-threads=1", "--port-min=" + base,
-                    "--port-max=" + (base + 4 * most + 3), "--log-stderr", "--log-level=4", "--delete-delay=0")));
+                    "--port-max=" + (base + 4 * most + 3), "--log-stderr", "--log-level=4", "--delete-delay=0")), null);
             try {
                 InetSocketAddress control = new InetSocketAddress("127.0.0.1", ng);
                 line(lines, startup("rtpengine", rtpengine, () -> new RtpengineTarget(control, 20)));
@@ -207,7 +223,7 @@ public final class RelayVersusBench {
         cmd.addAll(List.of("--streams", Integer.toString(streams), "--seconds", Double.toString(seconds), "--warmup",
                 Double.toString(warmup), "--bind", "127.0.0.2", "--gateway-pid", Long.toString(gateway.pid())));
         {
-            Child g = Child.start(pinned(0, cmd));
+            Child g = Child.start(pinned(0, cmd), null);
             int rc = g.waitFor(120 + (long) (2 * (seconds + warmup)) + streams / 20);
             for (String l : g.lines()) {
                 if (l.startsWith("BENCH relay ")) {
@@ -297,9 +313,68 @@ public final class RelayVersusBench {
     private static final String TOKEN = "relay-bench-token-0123456789abcdef";
     private int apiPort;
 
+    /**
+     * The box keeps its keys in an HSM (image/isg.yaml.example), so ISG is measured with SoftHSM2 as
+     * its PKCS#11 token, the interconnect master key brought in as an operator does: {@code isg keys
+     * import-transport} (the transport key through a pipe), then {@code isg keys import} of the
+     * wrapped key. Returns the token's {@code SOFTHSM2_CONF}.
+     */
+    private static Path hsmToken(Path dir, Lab lab) throws Exception {
+        Path hsm = Files.createDirectories(dir.resolve("hsm"));
+        Path conf = SoftHsmChild.token(hsm);
+        List<String> vault = List.of("--vault", "pkcs11", "--module", SoftHsmChild.MODULE, "--token", SoftHsmChild.LABEL,
+                "--pin-file", hsm.resolve("pin").toString(), "--audit", hsm.resolve("audit.jsonl").toString());
+        List<String> transport = new ArrayList<>(java());
+        transport.addAll(List.of("-cp", System.getProperty("java.class.path"), "isg.Main", "keys", "import-transport"));
+        transport.addAll(vault);
+        transport.addAll(List.of("--label", "transport", "--owner", "lab", "--key-file", "/dev/stdin"));
+        byte[] kek = lab.transportKey();
+        byte[] hex = java.util.HexFormat.of().formatHex(kek).getBytes(StandardCharsets.US_ASCII);
+        try {
+            SoftHsmChild.exec(transport, conf, hex);
+        } finally {
+            java.util.Arrays.fill(kek, (byte) 0);
+            java.util.Arrays.fill(hex, (byte) 0);
+        }
+        Path wrapped = hsm.resolve("interconnect.wrapped");
+        Files.write(wrapped, lab.wrappedInterconnect());
+        List<String> master = new ArrayList<>(java());
+        master.addAll(List.of("-cp", System.getProperty("java.class.path"), "isg.Main", "keys", "import"));
+        master.addAll(vault);
+        master.addAll(List.of("--label", "interconnect-master", "--purpose", "INTERCONNECT_MASTER", "--bits",
+                "128", "--owner", "lab", "--transport", "pkcs11:object=transport", "--wrapped-file", wrapped.toString()));
+        SoftHsmChild.exec(master, conf);
+        return conf;
+    }
+
+    /**
+     * What the start script does at the start after one that ran: archives the classes it listed
+     * (class-data sharing, {@code -Xshare:dump}), on the gateway's core. The archive cannot hold
+     * classes from directories, so run from a build tree (the tests) there is none, and the line says so.
+     */
+    private static String archive(Path classList, Path ran, Path archive) throws Exception {
+        if (!Files.exists(ran)) {
+            return "BENCH cds_archive_ms isg n/a (the first start did not get to run)";
+        }
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(BOX_FLAGS);
+        cmd.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + classList, "-XX:SharedArchiveFile=" + archive,
+                "-cp", System.getProperty("java.class.path")));
+        long t0 = System.nanoTime();
+        Child dump = Child.start(pinned(1, cmd), null);
+        int rc = dump.waitFor(600);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (rc != 0) {
+            Files.deleteIfExists(archive);
+            String why = dump.lines().stream().filter(l -> l.contains("Error")).findFirst().orElse("exit " + rc);
+            return "BENCH cds_archive_ms isg n/a (" + why.strip() + ")";
+        }
+        return String.format(Locale.ROOT, "BENCH cds_archive_ms isg %d", ms);
+    }
+
     private Path isgConfig(Path dir, Lab lab, int streams) throws IOException {
         isg.hsm.SecureFiles.writeSecret(dir.resolve("token"), TOKEN + "\n");
-        isg.hsm.SecureFiles.writeSecret(dir.resolve("pass"), new String(lab.passphrase("home")) + "\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("pin"), SoftHsmChild.PIN + "\n");
         isg.hsm.SecureFiles.writeSecret(dir.resolve("partner-pass"), new String(lab.passphrase("partner")) + "\n");
         apiPort = Lab.freeTcpPort();
         int span = 2 * streams + 2;
@@ -307,7 +382,8 @@ public final class RelayVersusBench {
         Path conf = dir.resolve("isg.yaml");
         Files.writeString(conf, String.join("\n",
                 "gateway: {id: home}",
-                "vault: {kind: soft, keystore: " + lab.keystore("home") + ", passphraseFile: pass}",
+                "vault: {kind: pkcs11, module: " + SoftHsmChild.MODULE + ", token: " + SoftHsmChild.LABEL
+                        + ", pinFile: pin, audit: audit.jsonl}",
                 "inside: {address: 127.0.0.5, ports: " + base + "-" + (base + span - 1) + "}",
                 "outside: {address: 127.0.0.3, ports: " + base + "-" + (base + span - 1) + "}",
                 "limits: {maxSessions: " + (streams + 1) + ", idleTimeout: 600s}",
@@ -334,9 +410,10 @@ public final class RelayVersusBench {
         return new IsgTarget(URI.create("http://127.0.0.1:" + apiPort), TOKEN, v, Lab.MASTER, "home", "partner");
     }
 
-    private static List<String> isgCommand(Path conf) {
+    private static List<String> isgCommand(Path conf, List<String> classData) {
         List<String> cmd = new ArrayList<>(java());
         cmd.addAll(BOX_FLAGS);
+        cmd.addAll(classData);
         // as ISG_JAVA_OPTS does for the start script: flags to try, appended last
         String more = System.getProperty("isg.bench.javaOpts", "").trim();
         if (!more.isEmpty()) {
@@ -396,9 +473,14 @@ public final class RelayVersusBench {
             reader = t;
         }
 
-        static Child start(List<String> cmd) throws IOException {
+        /** Starts {@code cmd}, with {@code SOFTHSM2_CONF=softHsm} where that is not null. */
+        static Child start(List<String> cmd, Path softHsm) throws IOException {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            if (softHsm != null) {
+                pb.environment().put("SOFTHSM2_CONF", softHsm.toString());
+            }
             long t0 = System.currentTimeMillis();
-            return new Child(new ProcessBuilder(cmd).redirectErrorStream(true).start(), t0);
+            return new Child(pb.start(), t0);
         }
 
         long pid() {

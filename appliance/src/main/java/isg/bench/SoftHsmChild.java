@@ -28,12 +28,7 @@ final class SoftHsmChild {
     static List<String> run(Class<?> main, List<String> args, String prefix) throws IOException {
         Path dir = Files.createTempDirectory(prefix);
         try {
-            Path tokens = Files.createDirectories(dir.resolve("tokens"));
-            Path conf = dir.resolve("softhsm2.conf");
-            Files.writeString(conf, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n");
-            Files.writeString(dir.resolve("pin"), PIN);
-            exec(List.of("softhsm2-util", "--init-token", "--free", "--label", LABEL, "--so-pin", "12345678", "--pin", PIN),
-                    conf);
+            Path conf = token(dir);
             String java = ProcessHandle.current().info().command().orElse("java");
             List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), main.getName()));
             cmd.addAll(args);
@@ -44,7 +39,26 @@ final class SoftHsmChild {
         }
     }
 
-    private static List<String> exec(List<String> cmd, Path conf) throws IOException {
+    /**
+     * An empty token {@link #LABEL} (user PIN {@link #PIN}, also in {@code dir/pin}) under {@code
+     * dir/tokens}; returns the configuration file {@code SOFTHSM2_CONF} must name.
+     */
+    static Path token(Path dir) throws IOException {
+        Path tokens = Files.createDirectories(dir.resolve("tokens"));
+        Path conf = dir.resolve("softhsm2.conf");
+        Files.writeString(conf, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n");
+        isg.hsm.SecureFiles.writeSecret(dir.resolve("pin"), PIN);
+        exec(List.of("softhsm2-util", "--init-token", "--free", "--label", LABEL, "--so-pin", "12345678", "--pin", PIN),
+                conf);
+        return conf;
+    }
+
+    static List<String> exec(List<String> cmd, Path conf) throws IOException {
+        return exec(cmd, conf, null);
+    }
+
+    /** Runs {@code cmd} with {@code SOFTHSM2_CONF=conf}, {@code stdin} (or nothing) piped to it; its output, or why it failed. */
+    static List<String> exec(List<String> cmd, Path conf, byte[] stdin) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("SOFTHSM2_CONF", conf.toString());
         Process p;
@@ -52,6 +66,11 @@ final class SoftHsmChild {
             p = pb.start();
         } catch (IOException e) {
             throw new IOException("cannot run " + cmd.get(0) + " (install softhsm2: apt-get install softhsm2)", e);
+        }
+        try (java.io.OutputStream in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin);
+            }
         }
         List<String> lines = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

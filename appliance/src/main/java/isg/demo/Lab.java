@@ -56,11 +56,24 @@ public final class Lab implements AutoCloseable {
     public KeyVault vault(String name) throws VaultException, GeneralSecurityException {
         KeyVault v = SoftVault.open(keystore(name), passphrase(name), true, AuditLog.inMemory());
         KeyInfo t = v.importTransportKey(Actor.INTERNAL, NewKey.of("transport", KeyPurpose.TRANSPORT, "lab"), kek.clone());
+        v.importWrapped(Actor.INTERNAL, NewKey.of("interconnect-master", KeyPurpose.INTERCONNECT_MASTER, "lab")
+                .withBits(128), t.uri(), wrappedInterconnect());
+        return v;
+    }
+
+    /**
+     * The transport key in clear, for the key ceremony of a vault in another process ({@code isg
+     * keys import-transport}, fed through a pipe: it never reaches a file).
+     */
+    public byte[] transportKey() {
+        return kek.clone();
+    }
+
+    /** The interconnect master key wrapped under the transport key (RFC 5649), as {@code isg keys import} takes it. */
+    public byte[] wrappedInterconnect() throws GeneralSecurityException {
         Cipher c = Cipher.getInstance("AESKWP", Fips.PROVIDER);
         c.init(Cipher.WRAP_MODE, new SecretKeySpec(kek, "AES"));
-        v.importWrapped(Actor.INTERNAL, NewKey.of("interconnect-master", KeyPurpose.INTERCONNECT_MASTER, "lab")
-                .withBits(128), t.uri(), c.wrap(new SecretKeySpec(interconnect, "AES")));
-        return v;
+        return c.wrap(new SecretKeySpec(interconnect, "AES"));
     }
 
     /** A relay on loopback with {@code pairs} port pairs per leg starting at {@code base}. */
