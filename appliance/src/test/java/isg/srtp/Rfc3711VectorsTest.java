@@ -24,4 +24,11 @@ class Rfc3711VectorsTest {
     void rfc2202HmacSha1UnderTheAuthenticationFunction(CryptoBackend backend) {
         KnownAnswers.rfc2202Case1(backend);
     }
+
+    /** The start-up self-test checks the segment's ends; here the whole segment goes through one packet. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("isg.srtp.Backends#all")
+    void appendixB2WholeSegmentInOnePacket(CryptoBackend backend) {
+        KnownAnswers.keystreamInOnePacket(backend, SrtpSuite.AES_CM_128_HMAC_SHA1_80);
+    }
 }

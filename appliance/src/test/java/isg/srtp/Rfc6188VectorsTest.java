@@ -18,4 +18,11 @@ class Rfc6188VectorsTest {
     void section72Aes256KeyDerivation(CryptoBackend backend) {
         KnownAnswers.rfc6188Section72(backend);
     }
+
+    /** The start-up self-test checks the segment's ends; here the whole segment goes through one packet. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("isg.srtp.Backends#all")
+    void section71WholeSegmentInOnePacket(CryptoBackend backend) {
+        KnownAnswers.keystreamInOnePacket(backend, SrtpSuite.AES_256_CM_HMAC_SHA1_80);
+    }
 }
