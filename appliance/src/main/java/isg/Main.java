@@ -52,6 +52,12 @@ public final class Main {
         if (logProblem != null) {
             System.getLogger(Main.class.getName()).log(System.Logger.Level.WARNING, logProblem);
         }
+        // Netty 4.2 registers its buffer allocator's JFR events at first use where JFR is present: about
+        // 0.3 s of one core before the first packet (event classes spun by ASM). A box is rarely
+        // recorded; -Dio.netty.jfr.enabled=true brings them back for a recording.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         // Netty samples buffers for leak reports by default, which allocates on the packet path;
         // the tests run it at paranoid, the box runs without unless told otherwise
         if (System.getProperty("io.netty.leakDetection.level") == null
