@@ -10,7 +10,8 @@
 # - Sized for a Pi-class box: the serial collector (the relay allocates nothing per packet), a
 #   bounded heap and code cache; a small young generation and a heap that gives back what it does
 #   not use (ISG's live heap is ~20 MB: -Xms32m alone let it sit at 50 MB committed, ~25 MB more
-#   resident set); exit on OutOfMemoryError so systemd restarts a clean process.
+#   resident set); the C heap trimmed back to the system every second (JDK 17.0.9 and later; about
+#   4 MB less resident with one session); exit on OutOfMemoryError so systemd restarts a clean process.
 #   ISG_JAVA_OPTS is appended last, so it can change any of this (e.g. ISG_JAVA_OPTS=-Xmx512m).
 # - `run` and `selftest` get Java 17's incubating foreign-function API, through which the relay asks
 #   the kernel when a datagram arrived and drops what waited longer than relay.latencyBound (LATE);
@@ -57,6 +58,7 @@ jvm() { # jvm <options and arguments>: becomes the runtime's java with every fla
     -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=48m \
     -XX:Tier4InvocationThreshold=15000 -XX:Tier4MinInvocationThreshold=1800 \
     -XX:Tier4CompileThreshold=45000 -XX:Tier4BackEdgeThreshold=120000 \
+    -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=1000 \
     -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError \
     $stamps ${ISG_JAVA_OPTS:-} \
     -cp "$home/lib/*" "$@"

@@ -51,6 +51,7 @@ public final class RelayVersusBench {
             "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m",
             "-XX:Tier4InvocationThreshold=15000", "-XX:Tier4MinInvocationThreshold=1800",
             "-XX:Tier4CompileThreshold=45000", "-XX:Tier4BackEdgeThreshold=120000",
+            "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000",
             "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError",
             "--add-modules=jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED");
 
