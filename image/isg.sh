@@ -92,5 +92,6 @@ if [ -e "$list.failed" ]; then
   jvm isg.Main "$@"
 fi
 # this version's first start (or one after a start that did not get to run): list what it loads
-rm -f "$native"/isg-*.classlist "$native"/isg-*.classlist.ran "$native"/isg-*.classlist.failed "$native"/isg-*.jsa
+rm -f "$native"/isg-*.classlist "$native"/isg-*.classlist.ran "$native"/isg-*.classlist.failed \
+  "$native"/isg-*.jsa "$native"/isg-*.jsa.part
 jvm -XX:DumpLoadedClassList="$list" -Disg.runningMark="$list.ran" isg.Main "$@"
