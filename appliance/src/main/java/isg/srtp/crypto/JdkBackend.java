@@ -72,9 +72,12 @@ public final class JdkBackend implements CryptoBackend {
     /** AES-ECB keyed once, with scratch buffers for counter blocks and keystream. */
     static final class Ecb {
         private final Cipher cipher;
-        /** Grown on first use to the largest packet seen; small at first, as most contexts carry voice. */
-        byte[] counters = new byte[512];
-        byte[] keystream = new byte[512];
+        /**
+         * Grown on first use to the largest packet seen; small at first, as most contexts carry voice
+         * (a 20 ms G.711 payload is 160 octets, ten blocks).
+         */
+        byte[] counters = new byte[256];
+        byte[] keystream = new byte[256];
 
         Ecb(byte[] key) {
             try {
