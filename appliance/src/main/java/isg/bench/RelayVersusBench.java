@@ -358,7 +358,7 @@ public final class RelayVersusBench {
             return "BENCH cds_archive_ms isg n/a (the first start did not get to run)";
         }
         List<String> cmd = new ArrayList<>(java());
-        cmd.addAll(BOX_FLAGS);
+        cmd.addAll(boxFlags());
         cmd.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + classList, "-XX:SharedArchiveFile=" + archive,
                 "-cp", System.getProperty("java.class.path")));
         long t0 = System.nanoTime();
@@ -411,15 +411,23 @@ public final class RelayVersusBench {
         return new IsgTarget(URI.create("http://127.0.0.1:" + apiPort), TOKEN, v, Lab.MASTER, "home", "partner");
     }
 
-    private static List<String> isgCommand(Path conf, List<String> classData) {
-        List<String> cmd = new ArrayList<>(java());
-        cmd.addAll(BOX_FLAGS);
-        cmd.addAll(classData);
-        // as ISG_JAVA_OPTS does for the start script: flags to try, appended last
+    /**
+     * The box's flags, then {@code -Disg.bench.javaOpts} (flags to try, appended last as
+     * ISG_JAVA_OPTS is by the start script, which archives classes with the same flags it runs with).
+     */
+    private static List<String> boxFlags() {
+        List<String> flags = new ArrayList<>(BOX_FLAGS);
         String more = System.getProperty("isg.bench.javaOpts", "").trim();
         if (!more.isEmpty()) {
-            cmd.addAll(List.of(more.split("\\s+")));
+            flags.addAll(List.of(more.split("\\s+")));
         }
+        return flags;
+    }
+
+    private static List<String> isgCommand(Path conf, List<String> classData) {
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(classData);
+        cmd.addAll(boxFlags());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "isg.Main", "run", "--config", conf.toString()));
         return cmd;
     }
