@@ -323,29 +323,31 @@ public final class RelayVersusBench {
     private static Path hsmToken(Path dir, Lab lab) throws Exception {
         Path hsm = Files.createDirectories(dir.resolve("hsm"));
         Path conf = SoftHsmChild.token(hsm);
-        List<String> vault = List.of("--vault", "pkcs11", "--module", SoftHsmChild.MODULE, "--token", SoftHsmChild.LABEL,
-                "--pin-file", hsm.resolve("pin").toString(), "--audit", hsm.resolve("audit.jsonl").toString());
-        List<String> transport = new ArrayList<>(java());
-        transport.addAll(List.of("-cp", System.getProperty("java.class.path"), "isg.Main", "keys", "import-transport"));
-        transport.addAll(vault);
-        transport.addAll(List.of("--label", "transport", "--owner", "lab", "--key-file", "/dev/stdin"));
         byte[] kek = lab.transportKey();
         byte[] hex = java.util.HexFormat.of().formatHex(kek).getBytes(StandardCharsets.US_ASCII);
         try {
-            SoftHsmChild.exec(transport, conf, hex);
+            SoftHsmChild.exec(keys(hsm, "import-transport", "--label", "transport", "--owner", "lab", "--key-file",
+                    "/dev/stdin"), conf, hex);
         } finally {
             java.util.Arrays.fill(kek, (byte) 0);
             java.util.Arrays.fill(hex, (byte) 0);
         }
         Path wrapped = hsm.resolve("interconnect.wrapped");
         Files.write(wrapped, lab.wrappedInterconnect());
-        List<String> master = new ArrayList<>(java());
-        master.addAll(List.of("-cp", System.getProperty("java.class.path"), "isg.Main", "keys", "import"));
-        master.addAll(vault);
-        master.addAll(List.of("--label", "interconnect-master", "--purpose", "INTERCONNECT_MASTER", "--bits",
-                "128", "--owner", "lab", "--transport", "pkcs11:object=transport", "--wrapped-file", wrapped.toString()));
-        SoftHsmChild.exec(master, conf);
+        SoftHsmChild.exec(keys(hsm, "import", "--label", "interconnect-master", "--purpose", "INTERCONNECT_MASTER",
+                "--bits", "128", "--owner", "lab", "--transport", "pkcs11:object=transport", "--wrapped-file",
+                wrapped.toString()), conf);
         return conf;
+    }
+
+    /** {@code isg keys <command>} on the SoftHSM2 token made in {@code hsm}, then {@code args}. */
+    private static List<String> keys(Path hsm, String command, String... args) {
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "isg.Main", "keys", command, "--vault", "pkcs11",
+                "--module", SoftHsmChild.MODULE, "--token", SoftHsmChild.LABEL, "--pin-file", hsm.resolve("pin").toString(),
+                "--audit", hsm.resolve("audit.jsonl").toString()));
+        cmd.addAll(List.of(args));
+        return cmd;
     }
 
     /**
@@ -375,7 +377,6 @@ public final class RelayVersusBench {
 
     private Path isgConfig(Path dir, Lab lab, int streams) throws IOException {
         isg.hsm.SecureFiles.writeSecret(dir.resolve("token"), TOKEN + "\n");
-        isg.hsm.SecureFiles.writeSecret(dir.resolve("pin"), SoftHsmChild.PIN + "\n");
         isg.hsm.SecureFiles.writeSecret(dir.resolve("partner-pass"), new String(lab.passphrase("partner")) + "\n");
         apiPort = Lab.freeTcpPort();
         int span = 2 * streams + 2;
@@ -384,7 +385,7 @@ public final class RelayVersusBench {
         Files.writeString(conf, String.join("\n",
                 "gateway: {id: home}",
                 "vault: {kind: pkcs11, module: " + SoftHsmChild.MODULE + ", token: " + SoftHsmChild.LABEL
-                        + ", pinFile: pin, audit: audit.jsonl}",
+                        + ", pinFile: hsm/pin, audit: audit.jsonl}",
                 "inside: {address: 127.0.0.5, ports: " + base + "-" + (base + span - 1) + "}",
                 "outside: {address: 127.0.0.3, ports: " + base + "-" + (base + span - 1) + "}",
                 "limits: {maxSessions: " + (streams + 1) + ", idleTimeout: 600s}",

@@ -127,7 +127,8 @@ public final class KnownAnswers {
      * The RFC's keystream segments: the first three blocks through the SRTP packet path (the IV
      * formed for SSRC 0, index 0), the last three straight from the backend's counter mode at their
      * counter (...FEFF). The megabyte between them is left out of the start-up test, where cold code
-     * took about 0.4 s of one core per vector; {@link #keystreamInOnePacket} runs it (the unit tests).
+     * took about 0.4 s of one core per vector; the unit tests run it
+     * ({@link #rfc3711B2InOnePacket}, {@link #rfc6188Section71InOnePacket}).
      */
     private static void keystream(CryptoBackend backend, SrtpSuite suite, String source, String key,
             String first, String last) {
@@ -149,13 +150,11 @@ public final class KnownAnswers {
     }
 
     /**
-     * RFC 3711 B.2's whole segment of 65,282 blocks as the payload of one SRTP packet: the counter
-     * carried across its low 16 bits within one call, both ends as the RFC gives them.
+     * A keystream vector's whole segment of 65,282 blocks as the payload of one SRTP packet: the
+     * counter carried across its low 16 bits within one call, both ends as the RFC gives them.
      */
-    public static void keystreamInOnePacket(CryptoBackend backend, SrtpSuite suite) {
-        String key = suite == SrtpSuite.AES_256_CM_HMAC_SHA1_80 ? R6188_71_SESSION_KEY : B2_SESSION_KEY;
-        String first = suite == SrtpSuite.AES_256_CM_HMAC_SHA1_80 ? R6188_71_KEYSTREAM_FIRST : B2_KEYSTREAM_FIRST;
-        String last = suite == SrtpSuite.AES_256_CM_HMAC_SHA1_80 ? R6188_71_KEYSTREAM_LAST : B2_KEYSTREAM_LAST;
+    private static void keystreamInOnePacket(CryptoBackend backend, SrtpSuite suite, String source, String key,
+            String first, String last) {
         // An RTP header with SSRC 0 and sequence 0, then zeros: the ciphertext is the keystream.
         int payload = B2_SEGMENT_BLOCKS * 16;
         byte[] pkt = new byte[12 + payload + 64];
@@ -163,8 +162,20 @@ public final class KnownAnswers {
         try (SrtpTransform t = sessionTransform(backend, suite, key, B2_SESSION_SALT)) {
             t.protectRtp(pkt, 0, 12 + payload, 12, 0, 0, new byte[0]);
         }
-        expect(suite + " keystream in one packet, first three blocks", pkt, 12, first);
-        expect(suite + " keystream in one packet, last three blocks", pkt, 12 + payload - 48, last);
+        expect(source + " keystream in one packet, first three blocks", pkt, 12, first);
+        expect(source + " keystream in one packet, last three blocks", pkt, 12 + payload - 48, last);
+    }
+
+    /** RFC 3711 Appendix B.2's whole segment through one packet (the unit tests; the start-up test checks its ends). */
+    public static void rfc3711B2InOnePacket(CryptoBackend backend) {
+        keystreamInOnePacket(backend, SrtpSuite.AES_CM_128_HMAC_SHA1_80, "RFC 3711 B.2", B2_SESSION_KEY,
+                B2_KEYSTREAM_FIRST, B2_KEYSTREAM_LAST);
+    }
+
+    /** RFC 6188 §7.1's whole segment through one packet (the unit tests; the start-up test checks its ends). */
+    public static void rfc6188Section71InOnePacket(CryptoBackend backend) {
+        keystreamInOnePacket(backend, SrtpSuite.AES_256_CM_HMAC_SHA1_80, "RFC 6188 7.1", R6188_71_SESSION_KEY,
+                R6188_71_KEYSTREAM_FIRST, R6188_71_KEYSTREAM_LAST);
     }
 
     /** RFC 3711 Appendix B.2: AES-CM keystream, including SRTP's IV formation for SSRC 0, index 0. */
